@@ -1,0 +1,38 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const r = (p: string) => resolve(import.meta.dirname, p)
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rolldownOptions: {
+        input: {
+          index: r('src-main/index.ts'), // Electron main process
+          web: r('src-main/web.ts'), // the same backend served to a browser (no Electron binary)
+          cli: r('src-main/cli.ts'), // headless runner: demo, run, batch
+          task: r('src-worker/task.ts'), // Piscina worker entry
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rolldownOptions: {
+        input: { preload: r('src-main/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: r('src-renderer'),
+    plugins: [vue()],
+    build: {
+      outDir: r('out/renderer'),
+      rolldownOptions: { input: { index: r('src-renderer/index.html') } },
+    },
+  },
+})

@@ -1,0 +1,34 @@
+// Headless entry: `node out/main/cli.js <command> ...`. Each command lives in src-main/cli/.
+
+const USAGE = `usage: hdmea-workbench <command> [options]
+
+commands:
+  demo [--out DIR]                       generate the demo recording if absent and run the Quick Start
+  batch <csv|folder> [--recipe FILE] --out DIR   process many recordings (resumable)
+`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'demo':
+      return (await import('./cli/demo')).runDemoCommand(rest)
+    case 'batch':
+      return (await import('./cli/batch')).runBatchCommand(rest)
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE)
+      return command ? 0 : 2
+    default:
+      process.stderr.write(`Unknown command '${command}'.\n${USAGE}`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
+  },
+)

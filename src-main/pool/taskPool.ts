@@ -1,0 +1,59 @@
+// The worker pool that runs heavy tasks (slab reads, eimage STA, visual STA) off the main thread.
+// Task functions are the named exports of src-worker/task.ts, built to out/main/task.js.
+
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Piscina } from 'piscina'
+import { CancelledError } from '../session/errors'
+
+export interface RunTaskOptions {
+  signal?: AbortSignal
+  transferList?: Transferable[]
+}
+
+export interface TaskPool {
+  readonly threads: number
+  run<T>(task: string, args: unknown, options?: RunTaskOptions): Promise<T>
+  destroy(): Promise<void>
+}
+
+/** Where the built worker entry is: beside this bundle in out/main, or out/main when running from source (tests). */
+export function findTaskFile(): string {
+  const here = import.meta.dirname
+  const candidates = [
+    process.env.HDMEA_TASK_FILE,
+    join(here, 'task.js'),
+    resolve(here, '../../out/main/task.js'),
+    resolve(process.cwd(), 'out/main/task.js'),
+  ].filter((p): p is string => !!p)
+  const found = candidates.find((p) => existsSync(p))
+  if (!found) {
+    throw new Error(`The worker bundle task.js was not found (looked in ${candidates.join(', ')}); run \`npm run build\` first`)
+  }
+  return found
+}
+
+export function createTaskPool(options: { threads?: number; filename?: string } = {}): TaskPool {
+  const threads = Math.max(1, options.threads ?? availableParallelism())
+  const piscina = new Piscina({
+    filename: options.filename ?? findTaskFile(),
+    minThreads: 1,
+    maxThreads: threads,
+    idleTimeout: 30_000,
+  })
+  return {
+    threads,
+    async run<T>(task: string, args: unknown, opts: RunTaskOptions = {}): Promise<T> {
+      try {
+        return (await piscina.run(args, { name: task, signal: opts.signal, transferList: opts.transferList as any })) as T
+      } catch (err) {
+        if (opts.signal?.aborted) throw new CancelledError()
+        throw err
+      }
+    },
+    async destroy() {
+      await piscina.destroy()
+    },
+  }
+}

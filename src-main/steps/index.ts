@@ -1,0 +1,11 @@
+// The step registry: every pipeline step the wizard, the CLI and the batch queue can run, in pipeline order.
+
+import type { StepDefinition } from './framework'
+
+export const STEPS: StepDefinition<any>[] = []
+
+export function getStep(id: string): StepDefinition<any> {
+  const step = STEPS.find((s) => s.id === id)
+  if (!step) throw new Error(`Unknown step '${id}'. Available steps: ${STEPS.map((s) => s.id).join(', ') || '(none)'}`)
+  return step
+}
