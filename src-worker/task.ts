@@ -7,3 +7,4 @@ import { threadId } from 'node:worker_threads'
 export function workerInfo(): { threadId: number } {
   return { threadId }
 }
+export * from './tasks/staTasks'

@@ -1,8 +1,11 @@
 // The step registry: every pipeline step the wizard, the CLI and the batch queue can run, in pipeline order.
 
 import type { StepDefinition } from './framework'
+import { computeStaStep } from './computeSta'
 
-export const STEPS: StepDefinition<any>[] = []
+export const STEPS: StepDefinition<any>[] = [
+  computeStaStep,
+]
 
 export function getStep(id: string): StepDefinition<any> {
   const step = STEPS.find((s) => s.id === id)

@@ -4,6 +4,8 @@
 // start frame; the STA is then a weighted sum of contiguous movie blocks, so the cost depends on the
 // number of distinct start frames (at most the movie length), not on the spike count.
 
+import { sampleToFloorFrame } from './frameMapping'
+
 /** Floor frame of each sample: searchsorted(ts, s, 'right') - 1, clipped to [0, n-1] (algorithms §1.6). */
 export function floorFrames(samples: ArrayLike<number>, frameTimestamps: ArrayLike<number>): Int32Array {
   const out = new Int32Array(samples.length)
@@ -12,17 +14,7 @@ export function floorFrames(samples: ArrayLike<number>, frameTimestamps: ArrayLi
 }
 
 export function floorFrame(sample: number, ts: ArrayLike<number>): number {
-  const n = ts.length
-  if (n === 0) throw new RangeError('floorFrame: no frame timestamps')
-  // first index with ts[idx] > sample
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (ts[mid] <= sample) lo = mid + 1
-    else hi = mid
-  }
-  return Math.min(Math.max(lo - 1, 0), n - 1)
+  return sampleToFloorFrame(sample, ts)
 }
 
 /** Frames of the display before a movie's first frame inside its section (section_time starts with this pre-margin). */
