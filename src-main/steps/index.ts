@@ -2,9 +2,11 @@
 
 import type { StepDefinition } from './framework'
 import { computeStaStep } from './computeSta'
+import { extractFeaturesStep } from './extractFeatures'
 
 export const STEPS: StepDefinition<any>[] = [
   computeStaStep,
+  extractFeaturesStep,
 ]
 
 export function getStep(id: string): StepDefinition<any> {
