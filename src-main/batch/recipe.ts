@@ -1,0 +1,200 @@
+// A batch recipe: which steps run on every recording, with which parameters, and where the archives go.
+// Saved as JSON so a batch can be rerun or shared. Validation happens when the recipe is loaded, against
+// the step registry, so a typo fails before the first recording rather than after the tenth.
+
+import { readFile } from 'node:fs/promises'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { ConfigurationError, FileAccessError, WorkbenchError } from '../session/errors'
+import { resolveParams, type StepDefinition } from '../steps/framework'
+import { writeFileAtomic } from './atomicFile'
+
+export const RECIPE_FORMAT = 'hdmea-batch-recipe'
+export const RECIPE_VERSION = 1
+
+export interface RecipeStep {
+  step: string
+  /** Only the parameters the user set; defaults are filled in by the step when it runs. */
+  params: Record<string, unknown>
+}
+
+export interface Recipe {
+  format: typeof RECIPE_FORMAT
+  version: typeof RECIPE_VERSION
+  name: string
+  steps: RecipeStep[]
+  /** Where the archives go; null means "given when the batch starts" (the CLI's --out). */
+  outputDir: string | null
+  /** Write a checkpoint after each step so an interrupted recording resumes from its last step. */
+  checkpoint: boolean
+}
+
+/** Parameters that come from each recording, never from the recipe. */
+export const PER_RECORDING_PARAMS = ['cmcr_path', 'cmtr_path', 'dataset_id'] as const
+const PER_RECORDING = new Set<string>(PER_RECORDING_PARAMS)
+
+const TOP_LEVEL_KEYS = new Set(['format', 'version', 'name', 'description', 'steps', 'outputDir', 'checkpoint'])
+
+export interface RecipeContext {
+  /** The registered steps (STEPS in the app; test doubles in unit tests). */
+  steps: readonly StepDefinition<any>[]
+  /** The recipe file, for messages and to resolve relative paths. */
+  source?: string
+  /** Folder that relative paths in the recipe are relative to (default: the file's folder, else cwd). */
+  baseDir?: string
+}
+
+function where(ctx: RecipeContext): string {
+  return ctx.source ? `${ctx.source}: ` : 'recipe: '
+}
+
+function bad(ctx: RecipeContext, message: string, parameter?: string): never {
+  throw new ConfigurationError(`${where(ctx)}${message}`, { path: ctx.source, parameter })
+}
+
+/** Checks a parsed recipe object and returns it in canonical form (relative paths made absolute). */
+export function validateRecipe(raw: unknown, ctx: RecipeContext): Recipe {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad(ctx, 'a recipe must be a JSON object')
+  const obj = raw as Record<string, unknown>
+  for (const key of Object.keys(obj)) {
+    if (!TOP_LEVEL_KEYS.has(key)) bad(ctx, `unknown key '${key}' (known: ${[...TOP_LEVEL_KEYS].join(', ')})`)
+  }
+  if (obj.format !== undefined && obj.format !== RECIPE_FORMAT) bad(ctx, `'format' must be "${RECIPE_FORMAT}" (got ${JSON.stringify(obj.format)})`)
+  if (obj.version !== undefined && obj.version !== RECIPE_VERSION) {
+    bad(ctx, `'version' ${JSON.stringify(obj.version)} is not supported (this workbench reads version ${RECIPE_VERSION})`)
+  }
+  const name = obj.name === undefined ? 'Untitled recipe' : obj.name
+  if (typeof name !== 'string' || !name.trim()) bad(ctx, "'name' must be a non-empty text")
+  if (obj.checkpoint !== undefined && typeof obj.checkpoint !== 'boolean') bad(ctx, "'checkpoint' must be true or false")
+  const baseDir = ctx.baseDir ?? (ctx.source ? dirname(resolve(ctx.source)) : process.cwd())
+  let outputDir: string | null = null
+  if (obj.outputDir !== undefined && obj.outputDir !== null) {
+    if (typeof obj.outputDir !== 'string' || !obj.outputDir.trim()) bad(ctx, "'outputDir' must be a folder path or null")
+    outputDir = resolvePath(obj.outputDir, baseDir)
+  }
+  if (!Array.isArray(obj.steps) || obj.steps.length === 0) bad(ctx, "'steps' must be a non-empty list of steps")
+  const known = new Map(ctx.steps.map((s) => [s.id, s]))
+  const steps: RecipeStep[] = []
+  const seen = new Set<string>()
+  obj.steps.forEach((entry: unknown, index: number) => {
+    const at = `steps[${index}]`
+    const spec = typeof entry === 'string' ? { step: entry } : entry
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      bad(ctx, `${at} must be a step name or an object {"step": name, "params": {...}}`)
+    }
+    const { step, params, ...rest } = spec as Record<string, unknown>
+    const extra = Object.keys(rest)
+    if (extra.length) bad(ctx, `${at}: unknown key '${extra[0]}' (a step has 'step' and 'params')`)
+    if (typeof step !== 'string' || !step) bad(ctx, `${at}: 'step' must be a step name`)
+    const def = known.get(step)
+    if (!def) bad(ctx, `${at}: unknown step '${step}' (available: ${[...known.keys()].join(', ') || 'none'})`)
+    if (seen.has(step)) bad(ctx, `${at}: step '${step}' appears twice`)
+    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      bad(ctx, `${at} (${step}): 'params' must be an object of parameter values`)
+    }
+    const given = { ...((params as Record<string, unknown>) ?? {}) }
+    for (const name of Object.keys(given)) {
+      if (PER_RECORDING.has(name) && def.params.some((p) => p.name === name)) {
+        bad(ctx, `${at} (${step}): '${name}' is taken from each recording; remove it from the recipe`, name)
+      }
+    }
+    for (const p of def.params) {
+      if ((p.type === 'path' || p.type === 'folder') && typeof given[p.name] === 'string' && given[p.name] !== '') {
+        given[p.name] = resolvePath(given[p.name] as string, baseDir)
+      }
+    }
+    checkParams(def, given, ctx, at)
+    checkOrder(def, seen, known, ctx, at)
+    seen.add(step)
+    steps.push({ step, params: given })
+  })
+  return {
+    format: RECIPE_FORMAT,
+    version: RECIPE_VERSION,
+    name: name.trim(),
+    steps,
+    outputDir,
+    checkpoint: obj.checkpoint === undefined ? true : obj.checkpoint,
+  }
+}
+
+function resolvePath(p: string, baseDir: string): string {
+  // A Windows drive path is absolute even when we run on Linux; keep it as written.
+  if (/^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || isAbsolute(p)) return p
+  return resolve(baseDir, p)
+}
+
+// Parameters are checked as the step will see them; per-recording ones get a placeholder value here.
+function checkParams(def: StepDefinition<any>, given: Record<string, unknown>, ctx: RecipeContext, at: string): void {
+  const placeholders: Record<string, unknown> = {}
+  for (const p of def.params) if (PER_RECORDING.has(p.name)) placeholders[p.name] = `<${p.name} of each recording>`
+  try {
+    resolveParams(def, { ...given, ...placeholders })
+  } catch (err) {
+    const param = err instanceof ConfigurationError ? err.parameter : undefined
+    if (param && PER_RECORDING.has(param)) {
+      // The placeholder tripped a rule of a per-recording parameter: check the others alone.
+      const reduced = { ...def, params: def.params.filter((p) => !PER_RECORDING.has(p.name)), validate: undefined }
+      try {
+        resolveParams(reduced, given)
+        return
+      } catch (inner) {
+        bad(ctx, `${at}: ${(inner as Error).message}`, (inner as ConfigurationError).parameter)
+      }
+    }
+    if (err instanceof WorkbenchError) bad(ctx, `${at}: ${err.message}`, param)
+    throw err
+  }
+}
+
+// A prerequisite group naming registered steps must be met by an earlier step of the recipe. Groups
+// that only name markers some step records besides its own id (alsoCompleted) are checked at run time.
+function checkOrder(
+  def: StepDefinition<any>,
+  earlier: Set<string>,
+  known: Map<string, StepDefinition<any>>,
+  ctx: RecipeContext,
+  at: string,
+): void {
+  for (const anyOf of def.prerequisites) {
+    if (anyOf.some((s) => earlier.has(s))) continue
+    if (!anyOf.some((s) => known.has(s))) continue
+    bad(ctx, `${at} (${def.id}) needs ${anyOf.join(' or ')} earlier in the recipe`)
+  }
+}
+
+export async function loadRecipe(path: string, steps: readonly StepDefinition<any>[]): Promise<Recipe> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new FileAccessError('FILE_NOT_FOUND', `Recipe file not found: ${path}`, { path, cause: err })
+    throw new FileAccessError('FILE_LOCKED', `Cannot read recipe ${path}: ${(err as Error).message}`, { path, cause: err })
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
+  } catch (err) {
+    throw new ConfigurationError(`${path}: invalid JSON (${(err as Error).message})`, { path, cause: err })
+  }
+  return validateRecipe(parsed, { steps, source: path })
+}
+
+export async function saveRecipe(path: string, recipe: Recipe): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(recipe, null, 2)}\n`)
+}
+
+/** Two recipes that would produce the same archives (the name does not matter). */
+export function sameRecipe(a: Recipe, b: Recipe): boolean {
+  const key = (r: Recipe) => stableJson({ steps: r.steps, checkpoint: r.checkpoint })
+  return key(a) === key(b)
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
