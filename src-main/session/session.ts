@@ -5,7 +5,7 @@
 import { basename, extname, join, resolve } from 'node:path'
 import { ConfigurationError, SessionError } from './errors'
 import { type GroupNode, type LeafNode, type TreeNode, group, treeBytes } from './tree'
-import { readArchive, saveArchiveFile, type ArchiveContent } from '../archive'
+import { readArchive, saveArchiveFile, type ArchiveContent, type ArchiveFlavour } from '../archive'
 
 export enum SaveState {
   DEFERRED = 'deferred',
@@ -70,6 +70,10 @@ export class PipelineSession {
   savedAt: string | null = null
   /** Root and /pipeline attributes read from an archive that this model does not interpret; written back as read. */
   readonly extraRootAttrs = new Map<string, LeafNode>()
+  /** Top-level archive objects outside units/metadata/stimulus/source_files/pipeline; written back as read. */
+  readonly extraGroups = new Map<string, TreeNode>()
+  /** How the archive this session was loaded from looked (null for a new session). */
+  loadInfo: { flavour: ArchiveFlavour; derivedSteps: boolean; skipped: string[] } | null = null
   /** True when the session holds data that is not in the file it was last saved to (or it was never saved). */
   private modified = true
 
@@ -100,11 +104,14 @@ export class PipelineSession {
     return this.units.children.size
   }
 
-  /** Bytes of every typed array (and string) in units, metadata, stimulus and source files. */
+  /** Bytes of every typed array (and string) in units, metadata, stimulus, source files and kept extras. */
   get memoryEstimateBytes(): number {
     let strings = 0
     for (const v of this.sourceFiles.values()) strings += 2 * v.length
-    return treeBytes(this.units) + treeBytes(this.metadata) + treeBytes(this.stimulus) + strings
+    let extras = 0
+    for (const v of this.extraGroups.values()) extras += treeBytes(v)
+    for (const v of this.extraRootAttrs.values()) extras += treeBytes(v)
+    return treeBytes(this.units) + treeBytes(this.metadata) + treeBytes(this.stimulus) + strings + extras
   }
 
   get memoryEstimateGb(): number {
@@ -214,6 +221,7 @@ export class PipelineSession {
       completedSteps: [...this.completedSteps].sort(),
       warnings: this.warnings.map(formatWarning),
       extraRootAttrs: this.extraRootAttrs,
+      extraGroups: this.extraGroups,
     }
   }
 
@@ -263,6 +271,12 @@ export class PipelineSession {
     for (const s of content.completedSteps) session.completedSteps.add(s)
     for (const w of content.warnings) session.warnings.push(parseWarning(w))
     for (const [k, v] of content.extraRootAttrs) session.extraRootAttrs.set(k, v)
+    for (const [k, v] of content.extraGroups ?? []) session.extraGroups.set(k, v)
+    session.loadInfo = {
+      flavour: content.flavour ?? 'unknown',
+      derivedSteps: content.derivedSteps ?? false,
+      skipped: content.skipped ?? [],
+    }
     session.savedAt = content.savedAt || null
     session.saveState = SaveState.SAVED
     session.hdf5Path = resolve(path)

@@ -18,8 +18,11 @@ export type NumericData =
   | Float32Array
   | Float64Array
 
-/** How a string was stored, so an untouched string is written back the same way where possible. */
-export type StringEncoding = 'vlen-utf8' | 'vlen-ascii' | 'fixed'
+/**
+ * How a string was stored, so an untouched string is written back the same way where possible.
+ * 'fixed' is a fixed-length ASCII string (MCS files), 'fixed-utf8' a fixed-length UTF-8 one.
+ */
+export type StringEncoding = 'vlen-utf8' | 'vlen-ascii' | 'fixed' | 'fixed-utf8'
 
 export interface NumericNode {
   kind: 'numeric'
@@ -41,6 +44,8 @@ export interface StringNode {
   shape: number[]
   data: string[]
   encoding?: StringEncoding
+  /** Bytes per element of a fixed-length string type (grown on write if a value no longer fits). */
+  itemSize?: number
 }
 
 export type LeafNode = NumericNode | BoolNode | StringNode

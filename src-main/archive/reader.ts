@@ -1,0 +1,378 @@
+// Reads any hdmea archive (our writer, the Python session writer, the Python immediate store, and
+// hybrids of the two) into the typed node model, keeping every dtype and shape (spec §2.5, A.3).
+
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../session/tree'
+import { FileAccessError, SessionError } from '../session/errors'
+import { type ArchiveContent, type ArchiveFlavour, PIPELINE_PREFIX, SCHEMA_ATTR, SESSION_INFO_PREFIX, WRITER_VERSION_ATTR } from './content'
+import { deriveCompletedSteps } from './derive'
+import { type File, type H5Module, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, H5T_STRING, h5ready, numericDtypeOf, openFile, readNumericDataset } from './h5'
+import { errorText } from './writer'
+
+interface Ctx {
+  mod: H5Module
+  file: File
+  filePath: string
+  skipped: string[]
+}
+
+interface H5Meta {
+  type: number
+  size: number
+  signed: boolean
+  littleEndian: boolean
+  vlen: boolean
+  cset?: number
+  shape: number[] | null
+  enum_type?: { members: Record<string, number>; type: number }
+}
+
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/** Checks the path is an existing regular file carrying the HDF5 signature (at 0 or a user-block offset). */
+export function checkHdf5File(path: string): void {
+  let st
+  try {
+    st = statSync(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new FileAccessError('FILE_NOT_FOUND', `Archive not found: ${path}`, { path, cause: err })
+    throw new FileAccessError('FILE_LOCKED', `Cannot access archive ${path}: ${errorText(err)}`, { path, cause: err })
+  }
+  if (st.isDirectory()) {
+    throw new FileAccessError('FILE_KIND', `${path} is a folder, not an HDF5 archive (.h5) file`, { path })
+  }
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(8)
+    for (let offset = 0; offset === 0 || offset + 8 <= st.size; offset = offset === 0 ? 512 : offset * 2) {
+      if (readSync(fd, buf, 0, 8, offset) === 8 && buf.equals(HDF5_SIGNATURE)) return
+      if (offset + 8 > st.size) break
+    }
+  } finally {
+    closeSync(fd)
+  }
+  throw new FileAccessError(
+    'FILE_KIND',
+    st.size === 0 ? `${path} is empty, not an HDF5 archive` : `${path} is not an HDF5 file (no HDF5 signature)`,
+    { path },
+  )
+}
+
+/** Reads a whole archive into memory. Errors name the file and, where relevant, the HDF5 object. */
+export async function readArchive(path: string): Promise<ArchiveContent> {
+  checkHdf5File(path)
+  const mod = await h5ready()
+  let file: File
+  try {
+    file = openFile(path, 'r')
+  } catch (err) {
+    throw new FileAccessError('FILE_CORRUPT', `Cannot open ${path} as HDF5 (truncated or damaged?): ${errorText(err)}`, {
+      path,
+      cause: err,
+    })
+  }
+  const ctx: Ctx = { mod, file, filePath: path, skipped: [] }
+  try {
+    return readContent(ctx)
+  } catch (err) {
+    if (err instanceof SessionError || err instanceof FileAccessError) throw err
+    throw new FileAccessError('FILE_CORRUPT', `Cannot read ${path}: ${errorText(err)}`, { path, cause: err })
+  } finally {
+    file.close()
+  }
+}
+
+function readContent(ctx: Ctx): ArchiveContent {
+  const rootAttrs = readAttrs(ctx, '/')
+  const datasetId = rootAttrs.get('dataset_id')
+  const id = datasetId?.kind === 'string' ? datasetId.data[0]?.trim() : undefined
+  if (!id) {
+    throw new SessionError(
+      `${ctx.filePath} is not a workbench/hdmea archive: its root has no ${datasetId ? 'valid ' : ''}dataset_id attribute`,
+      { operation: 'load', path: ctx.filePath, code: 'FILE_KIND' },
+    )
+  }
+  const rootNames = childNames(ctx, '/')
+  const readTop = (name: string): GroupNode => {
+    if (!rootNames.includes(name)) return group()
+    const node = readObject(ctx, `/${name}`)
+    if (node.kind !== 'group') throw new Error(`/${name} is a dataset, expected a group`)
+    return node
+  }
+  const units = readTop('units')
+  const metadata = readTop('metadata')
+  const stimulus = readTop('stimulus')
+
+  const sourceFiles = new Map<string, string>()
+  if (rootNames.includes('source_files')) {
+    for (const [k, v] of readAttrs(ctx, '/source_files')) {
+      const s = leafText(v)
+      if (s) sourceFiles.set(k, s)
+    }
+  }
+
+  const extraRootAttrs = new Map<string, LeafNode>()
+  const consumedRoot = new Set(['dataset_id', 'created_at', 'hdmea_version', WRITER_VERSION_ATTR, SCHEMA_ATTR])
+  const rootSourceFiles = rootAttrs.get('source_files')
+  if (rootSourceFiles?.kind === 'string') {
+    // Immediate archives: a JSON string {"cmcr_path": ..., "cmtr_path": ..., "*_exists": ...}.
+    consumedRoot.add('source_files')
+    for (const [k, v] of Object.entries(parseJsonObject(rootSourceFiles.data[0] ?? ''))) {
+      if (typeof v === 'string' && v !== '' && !sourceFiles.has(k)) sourceFiles.set(k, v)
+    }
+  }
+  for (const [k, v] of rootAttrs) if (!consumedRoot.has(k)) extraRootAttrs.set(k, v)
+
+  let savedAt = ''
+  let checkpointName: string | undefined
+  let completedSteps: string[] | undefined
+  let warnings: string[] = []
+  const hasSessionInfo = rootNames.includes('pipeline') && childNames(ctx, '/pipeline').includes('session_info')
+  if (rootNames.includes('pipeline')) {
+    for (const [k, v] of readAttrs(ctx, '/pipeline')) {
+      // stage1_completed / stage1_timestamp are rewritten by every save.
+      if (k !== 'stage1_completed' && k !== 'stage1_timestamp') extraRootAttrs.set(PIPELINE_PREFIX + k, v)
+    }
+    if (hasSessionInfo) {
+      const info = '/pipeline/session_info'
+      for (const [k, v] of readAttrs(ctx, info)) {
+        if (k === 'saved_at') savedAt = leafText(v) ?? ''
+        else if (k === 'checkpoint_name') checkpointName = leafText(v)
+        else extraRootAttrs.set(SESSION_INFO_PREFIX + k, v)
+      }
+      const names = childNames(ctx, info)
+      if (names.includes('completed_steps')) completedSteps = stringsOf(readObject(ctx, `${info}/completed_steps`))
+      if (names.includes('warnings')) warnings = stringsOf(readObject(ctx, `${info}/warnings`))
+    }
+  }
+
+  const extraGroups = new Map<string, TreeNode>()
+  for (const name of rootNames) {
+    if (!['units', 'metadata', 'stimulus', 'source_files', 'pipeline'].includes(name)) {
+      extraGroups.set(name, readObject(ctx, `/${name}`))
+    }
+  }
+
+  const flavour: ArchiveFlavour = hasSessionInfo || rootAttrs.has('hdmea_version')
+    ? 'session'
+    : rootAttrs.has('hdmea_pipeline_version') || rootAttrs.has('stage1_params_hash')
+      ? 'immediate'
+      : 'unknown'
+  const derived = completedSteps === undefined && !hasSessionInfo
+  const content: ArchiveContent = {
+    datasetId: id,
+    createdAt: leafText(rootAttrs.get('created_at')) ?? '',
+    savedAt,
+    checkpointName,
+    units,
+    metadata,
+    stimulus,
+    sourceFiles,
+    completedSteps: completedSteps ?? [],
+    warnings,
+    extraRootAttrs,
+    extraGroups,
+    flavour,
+    skipped: ctx.skipped,
+    derivedSteps: derived,
+  }
+  if (derived) content.completedSteps = deriveCompletedSteps(content, rootAttrs)
+  return content
+}
+
+function childNames(ctx: Ctx, path: string): string[] {
+  return ctx.mod.get_names(ctx.file.file_id, path, false)
+}
+
+function joinPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`
+}
+
+function readObject(ctx: Ctx, path: string): TreeNode {
+  const type = ctx.file.get_type(path)
+  if (type === ctx.mod.H5G_GROUP) return readGroup(ctx, path)
+  if (type === ctx.mod.H5G_DATASET) {
+    const leaf = readDataset(ctx, path)
+    if (leaf) return leaf
+  }
+  throw new Error(`${path} is neither a group nor a readable dataset`)
+}
+
+function readGroup(ctx: Ctx, path: string): GroupNode {
+  const g = group()
+  for (const [k, v] of readAttrs(ctx, path)) g.attrs.set(k, v)
+  let names = childNames(ctx, path)
+  // Trial maps and other integer-keyed dicts were written with str(int) keys: restore numeric order.
+  if (names.length > 1 && names.every((n) => /^\d+$/.test(n))) names = [...names].sort((a, b) => Number(a) - Number(b))
+  for (const name of names) {
+    const childPath = joinPath(path, name)
+    const type = ctx.file.get_type(childPath)
+    if (type === ctx.mod.H5G_GROUP) g.children.set(name, readGroup(ctx, childPath))
+    else if (type === ctx.mod.H5G_DATASET) {
+      const leaf = readDataset(ctx, childPath)
+      if (leaf) g.children.set(name, leaf)
+    } else ctx.skipped.push(`${childPath} (link or named datatype)`)
+  }
+  return g
+}
+
+function readDataset(ctx: Ctx, path: string): LeafNode | undefined {
+  try {
+    const meta = ctx.mod.get_dataset_metadata(ctx.file.file_id, path) as unknown as H5Meta
+    if (!meta.shape) {
+      ctx.skipped.push(`${path} (empty dataspace)`)
+      return undefined
+    }
+    const shape = [...meta.shape]
+    if (meta.type === H5T_STRING) {
+      const value = (ctx.file.get(path) as unknown as { value: unknown }).value
+      return stringLeaf(value, shape, meta)
+    }
+    if (meta.type === H5T_INTEGER || meta.type === H5T_FLOAT || meta.type === H5T_ENUM) {
+      const isEnum = meta.type === H5T_ENUM
+      const dtype = numericDtypeOf(isEnum ? H5T_INTEGER : meta.type, meta.size, isEnum ? true : meta.signed)
+      if (!dtype) {
+        ctx.skipped.push(`${path} (${meta.size}-byte numbers are not supported)`)
+        return undefined
+      }
+      if (!meta.littleEndian && meta.size > 1) {
+        throw new SessionError(`${ctx.filePath}: dataset ${path} is big-endian, which this reader does not support`, {
+          operation: 'load',
+          path: ctx.filePath,
+          code: 'DATA',
+        })
+      }
+      const data = readNumericDataset(ctx.mod, ctx.file, path, dtype, shape)
+      if (isEnum && isBoolEnum(meta)) return boolLeaf(data, shape)
+      return { kind: 'numeric', dtype, shape, data }
+    }
+    ctx.skipped.push(`${path} (HDF5 type class ${meta.type} is not supported)`)
+    return undefined
+  } catch (err) {
+    if (err instanceof SessionError || err instanceof FileAccessError) throw err
+    throw new FileAccessError('FILE_CORRUPT', `Cannot read dataset ${path} in ${ctx.filePath}: ${errorText(err)}`, {
+      path: ctx.filePath,
+      cause: err,
+    })
+  }
+}
+
+function readAttrs(ctx: Ctx, path: string): Map<string, LeafNode> {
+  const out = new Map<string, LeafNode>()
+  const names = ctx.mod.get_attribute_names(ctx.file.file_id, path) as string[]
+  if (names.length === 0) return out
+  const obj = path === '/' ? ctx.file : (ctx.file.get(path) as unknown as File)
+  for (const name of names) {
+    try {
+      const meta = ctx.mod.get_attribute_metadata(ctx.file.file_id, path, name) as unknown as H5Meta
+      if (!meta.shape) {
+        ctx.skipped.push(`${path}@${name} (empty attribute)`)
+        continue
+      }
+      const shape = [...meta.shape]
+      const value = obj.get_attribute(name, false) as unknown
+      const leaf = attrLeaf(value, shape, meta, `attribute ${name} of ${path}`)
+      if (leaf) out.set(name, leaf)
+      else ctx.skipped.push(`${path}@${name} (HDF5 type class ${meta.type} is not supported)`)
+    } catch (err) {
+      if (err instanceof SessionError || err instanceof FileAccessError) throw err
+      throw new FileAccessError('FILE_CORRUPT', `Cannot read attribute ${name} of ${path} in ${ctx.filePath}: ${errorText(err)}`, {
+        path: ctx.filePath,
+        cause: err,
+      })
+    }
+  }
+  return out
+}
+
+function attrLeaf(value: unknown, shape: number[], meta: H5Meta, where: string): LeafNode | undefined {
+  if (meta.type === H5T_STRING) return stringLeaf(value, shape, meta)
+  if (meta.type !== H5T_INTEGER && meta.type !== H5T_FLOAT && meta.type !== H5T_ENUM) return undefined
+  const isEnum = meta.type === H5T_ENUM
+  const dtype = numericDtypeOf(isEnum ? H5T_INTEGER : meta.type, meta.size, isEnum ? true : meta.signed)
+  if (!dtype) return undefined
+  const values: ArrayLike<number | bigint> =
+    ArrayBuffer.isView(value) ? (value as unknown as ArrayLike<number | bigint>) : [value as number | bigint]
+  const n = values.length
+  if (isEnum && isBoolEnum(meta)) {
+    const data = new Uint8Array(n)
+    for (let i = 0; i < n; i++) data[i] = Number(values[i]) !== 0 ? 1 : 0
+    return { kind: 'bool', shape, data }
+  }
+  const Storage = dtype === 'int64' || dtype === 'uint64' ? Float64Array : undefined
+  const data = (Storage ? new Storage(n) : numericStorage(dtype, n)) as NumericData
+  for (let i = 0; i < n; i++) {
+    const v = Number(values[i])
+    if (typeof values[i] === 'bigint' && !Number.isSafeInteger(v)) {
+      throw new RangeError(`${where}: ${dtype} value ${String(values[i])} exceeds 2^53 and cannot be represented exactly`)
+    }
+    data[i] = v
+  }
+  return { kind: 'numeric', dtype, shape, data }
+}
+
+function numericStorage(dtype: Exclude<ReturnType<typeof numericDtypeOf>, undefined>, n: number): NumericData {
+  switch (dtype) {
+    case 'int8':
+      return new Int8Array(n)
+    case 'uint8':
+      return new Uint8Array(n)
+    case 'int16':
+      return new Int16Array(n)
+    case 'uint16':
+      return new Uint16Array(n)
+    case 'int32':
+      return new Int32Array(n)
+    case 'uint32':
+      return new Uint32Array(n)
+    case 'float32':
+      return new Float32Array(n)
+    default:
+      return new Float64Array(n)
+  }
+}
+
+function isBoolEnum(meta: H5Meta): boolean {
+  const m = meta.enum_type?.members
+  return !!m && Object.keys(m).length === 2 && m.FALSE === 0 && m.TRUE === 1
+}
+
+function boolLeaf(data: NumericData, shape: number[]): BoolNode {
+  const out = new Uint8Array(data.length)
+  for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 ? 1 : 0
+  return { kind: 'bool', shape, data: out }
+}
+
+function stringLeaf(value: unknown, shape: number[], meta: H5Meta): StringNode {
+  const data = (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? v : String(v)))
+  const utf8 = meta.cset === 1
+  const node: StringNode = {
+    kind: 'string',
+    shape,
+    data,
+    encoding: meta.vlen ? (utf8 ? 'vlen-utf8' : 'vlen-ascii') : utf8 ? 'fixed-utf8' : 'fixed',
+  }
+  if (!meta.vlen) node.itemSize = meta.size
+  return node
+}
+
+function leafText(leaf: LeafNode | undefined): string | undefined {
+  if (!leaf || leaf.data.length !== 1) return undefined
+  return leaf.kind === 'string' ? leaf.data[0] : String(leaf.data[0])
+}
+
+function stringsOf(node: TreeNode): string[] {
+  if (node.kind === 'string') return [...node.data]
+  if (node.kind === 'group') return []
+  return Array.from(node.data as ArrayLike<number>, String)
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}

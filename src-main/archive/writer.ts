@@ -1,0 +1,274 @@
+// Writes ArchiveContent into a new HDF5 file in the Python session-archive layout
+// (spec session-archive §1.10, §1.11, Appendix A). The file is created fresh; callers write to a temp
+// path and rename (see saveFile.ts).
+
+import { type BoolNode, type GroupNode, type LeafNode, type NumericNode, type StringNode, type TreeNode, elementCount, storageFor } from '../session/tree'
+import { FileAccessError, SessionError } from '../session/errors'
+import {
+  type ArchiveContent,
+  HDMEA_VERSION,
+  PIPELINE_PREFIX,
+  SCHEMA,
+  SCHEMA_ATTR,
+  SESSION_INFO_PREFIX,
+  WRITER_ROOT_ATTRS,
+  WRITER_VERSION,
+  WRITER_VERSION_ATTR,
+} from './content'
+import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, h5ready, openFile, writeNumericDataset } from './h5'
+
+export interface WriteOptions {
+  /** Arrays above this size are written in slabs (tests lower it). */
+  slabBytes?: number
+}
+
+interface Ctx {
+  mod: H5Module
+  file: File
+  filePath: string
+  slabBytes: number
+}
+
+/** Writes `content` to a new file at `path` (truncating anything there). Closes the file in all cases. */
+export async function writeArchive(path: string, content: ArchiveContent, options: WriteOptions = {}): Promise<void> {
+  const mod = await h5ready()
+  let file: File
+  try {
+    file = openFile(path, 'w')
+  } catch (err) {
+    throw new FileAccessError('FILE_LOCKED', `Cannot create archive file ${path}: ${errorText(err)}`, { path, cause: err })
+  }
+  const ctx: Ctx = { mod, file, filePath: path, slabBytes: options.slabBytes ?? DEFAULT_SLAB_BYTES }
+  try {
+    writeContent(ctx, content)
+  } finally {
+    file.close()
+  }
+}
+
+function writeContent(ctx: Ctx, c: ArchiveContent): void {
+  writeAttr(ctx, '/', 'dataset_id', strNode(c.datasetId))
+  writeAttr(ctx, '/', 'created_at', strNode(c.createdAt ?? ''))
+  writeAttr(ctx, '/', 'hdmea_version', strNode(HDMEA_VERSION))
+  writeAttr(ctx, '/', WRITER_VERSION_ATTR, strNode(WRITER_VERSION))
+  writeAttr(ctx, '/', SCHEMA_ATTR, strNode(SCHEMA))
+  const pipelineExtras: Array<[string, LeafNode]> = []
+  const sessionInfoExtras: Array<[string, LeafNode]> = []
+  for (const [key, leaf] of c.extraRootAttrs) {
+    if (key.startsWith(SESSION_INFO_PREFIX)) sessionInfoExtras.push([key.slice(SESSION_INFO_PREFIX.length), leaf])
+    else if (key.startsWith(PIPELINE_PREFIX)) pipelineExtras.push([key.slice(PIPELINE_PREFIX.length), leaf])
+    else if (!WRITER_ROOT_ATTRS.has(key)) writeAttr(ctx, '/', key, leaf)
+  }
+
+  if (hasContent(c.units)) writeGroup(ctx, '/units', c.units, 'units')
+  if (hasContent(c.metadata)) writeGroup(ctx, '/metadata', c.metadata, 'plain')
+  if (hasContent(c.stimulus)) writeGroup(ctx, '/stimulus', c.stimulus, 'plain')
+  if (c.sourceFiles.size > 0) {
+    createGroup(ctx, '/source_files')
+    for (const [k, v] of c.sourceFiles) writeAttr(ctx, '/source_files', k, strNode(v))
+  }
+  for (const [name, node] of c.extraGroups ?? []) {
+    if (['units', 'metadata', 'stimulus', 'source_files', 'pipeline'].includes(name)) continue
+    checkName(ctx, '/', name)
+    if (node.kind === 'group') writeGroup(ctx, `/${name}`, node, 'plain')
+    else writeDataset(ctx, `/${name}`, node)
+  }
+
+  createGroup(ctx, '/pipeline')
+  // h5py writes a bool enum here; h5wasm cannot create enum types, so int8 1 (truthy in Python).
+  writeAttr(ctx, '/pipeline', 'stage1_completed', { kind: 'bool', shape: [], data: Uint8Array.of(1) })
+  writeAttr(ctx, '/pipeline', 'stage1_timestamp', strNode(c.savedAt ?? ''))
+  for (const [k, v] of pipelineExtras) if (k !== 'stage1_completed' && k !== 'stage1_timestamp') writeAttr(ctx, '/pipeline', k, v)
+
+  createGroup(ctx, '/pipeline/session_info')
+  writeAttr(ctx, '/pipeline/session_info', 'saved_at', strNode(c.savedAt ?? ''))
+  if (c.checkpointName) writeAttr(ctx, '/pipeline/session_info', 'checkpoint_name', strNode(c.checkpointName))
+  for (const [k, v] of sessionInfoExtras) if (k !== 'saved_at' && k !== 'checkpoint_name') writeAttr(ctx, '/pipeline/session_info', k, v)
+  if (c.completedSteps.length > 0) {
+    writeDataset(ctx, '/pipeline/session_info/completed_steps', strsNode([...new Set(c.completedSteps)].sort()))
+  }
+  if (c.warnings.length > 0) writeDataset(ctx, '/pipeline/session_info/warnings', strsNode(c.warnings))
+}
+
+function hasContent(g: GroupNode): boolean {
+  return g.children.size > 0 || g.attrs.size > 0
+}
+
+type GroupRole = 'units' | 'unit' | 'features' | 'plain'
+
+function writeGroup(ctx: Ctx, path: string, node: GroupNode, role: GroupRole): void {
+  createGroup(ctx, path)
+  for (const [name, leaf] of node.attrs) writeAttr(ctx, path, name, leaf)
+  for (const [name, child] of node.children) {
+    checkName(ctx, path, name)
+    const childPath = `${path}/${name}`
+    if (child.kind === 'group') {
+      const childRole: GroupRole = role === 'units' ? 'unit' : role === 'unit' && name === 'features' ? 'features' : 'plain'
+      writeGroup(ctx, childPath, child, childRole)
+    } else if (role === 'features') {
+      // The Python unit writer stores a bare array under features as features/<name>/data.
+      createGroup(ctx, childPath)
+      writeDataset(ctx, `${childPath}/data`, child)
+    } else {
+      writeDataset(ctx, childPath, child)
+    }
+  }
+}
+
+function checkName(ctx: Ctx, parent: string, name: string): void {
+  if (name === '' || name === '.' || name.includes('/')) {
+    throw new SessionError(
+      `Cannot write ${ctx.filePath}: the key ${JSON.stringify(name)} under ${parent} is not a valid HDF5 name (empty, '.' or containing '/')`,
+      { operation: 'save', path: ctx.filePath, code: 'DATA' },
+    )
+  }
+}
+
+function createGroup(ctx: Ctx, path: string): void {
+  ctx.mod.create_group(ctx.file.file_id, path, false)
+}
+
+function writeDataset(ctx: Ctx, path: string, leaf: LeafNode): void {
+  try {
+    switch (leaf.kind) {
+      case 'numeric': {
+        const data = checkedNumeric(leaf, path)
+        writeNumericDataset(ctx.mod, ctx.file, path, leaf.dtype, leaf.shape, data, ctx.slabBytes)
+        return
+      }
+      case 'bool':
+        checkShape(leaf, path)
+        writeNumericDataset(ctx.mod, ctx.file, path, 'int8', leaf.shape, boolBytes(leaf, path), ctx.slabBytes)
+        return
+      case 'string':
+        checkStrings(leaf, path)
+        ctx.file.create_dataset({ name: path, data: leaf.data, shape: leaf.shape, dtype: stringDtype(leaf) })
+        return
+    }
+  } catch (err) {
+    throw wrapWriteError(ctx, path, err)
+  }
+}
+
+function writeAttr(ctx: Ctx, objPath: string, name: string, leaf: LeafNode): void {
+  const where = `attribute ${name} of ${objPath}`
+  try {
+    const obj = objPath === '/' ? ctx.file : (ctx.file.get(objPath) as unknown as File)
+    switch (leaf.kind) {
+      case 'numeric': {
+        const data = checkedNumeric(leaf, where)
+        obj.create_attribute(name, attrNumeric(leaf.dtype, data, where), leaf.shape, STRUCT_DTYPE[leaf.dtype])
+        return
+      }
+      case 'bool':
+        checkShape(leaf, where)
+        obj.create_attribute(name, new Int8Array(boolBytes(leaf, where)), leaf.shape, '<b')
+        return
+      case 'string':
+        checkStrings(leaf, where)
+        obj.create_attribute(name, leaf.data, leaf.shape, stringDtype(leaf))
+        return
+    }
+  } catch (err) {
+    throw wrapWriteError(ctx, where, err)
+  }
+}
+
+function wrapWriteError(ctx: Ctx, where: string, err: unknown): Error {
+  if (err instanceof SessionError || err instanceof FileAccessError) return err
+  return new SessionError(`Cannot write ${where} to ${ctx.filePath}: ${errorText(err)}`, {
+    operation: 'save',
+    path: ctx.filePath,
+    code: err instanceof RangeError || err instanceof TypeError ? 'DATA' : 'SESSION',
+    cause: err,
+  })
+}
+
+function checkShape(leaf: LeafNode, where: string): void {
+  if (!Array.isArray(leaf.shape) || leaf.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`${where}: invalid shape ${JSON.stringify(leaf.shape)}`)
+  }
+  if (elementCount(leaf.shape) !== leaf.data.length) {
+    throw new TypeError(`${where}: shape [${leaf.shape.join(', ')}] does not match ${leaf.data.length} values`)
+  }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function checkStrings(leaf: StringNode, where: string): void {
+  checkShape(leaf, where)
+  for (const s of leaf.data) {
+    if (typeof s !== 'string') throw new TypeError(`${where}: ${JSON.stringify(s)} is not a string`)
+    if (s.includes('\u0000')) throw new TypeError(`${where}: strings cannot contain NUL characters (HDF5 would cut them there)`)
+    if (LONE_SURROGATE.test(s)) throw new TypeError(`${where}: ${JSON.stringify(s)} holds a lone UTF-16 surrogate and has no UTF-8 form`)
+  }
+}
+
+/** The node's data in the storage class of its dtype (converted if a caller put in another typed array). */
+function checkedNumeric(leaf: NumericNode, where: string) {
+  if (!(leaf.dtype in STRUCT_DTYPE)) throw new TypeError(`${where}: unknown dtype ${String(leaf.dtype)}`)
+  checkShape(leaf, where)
+  const Storage = storageFor(leaf.dtype)
+  if (leaf.data instanceof Storage) return leaf.data
+  const out = new Storage(leaf.data.length)
+  out.set(leaf.data as never)
+  return out
+}
+
+function boolBytes(leaf: BoolNode, where: string): Uint8Array {
+  for (let i = 0; i < leaf.data.length; i++) {
+    if (leaf.data[i] > 1) return Uint8Array.from(leaf.data, (v) => (v ? 1 : 0))
+  }
+  if (!(leaf.data instanceof Uint8Array)) throw new TypeError(`${where}: boolean data must be a Uint8Array`)
+  return leaf.data
+}
+
+/** Attribute data as h5wasm wants it: BigInt arrays for 64-bit integers. */
+function attrNumeric(dtype: NumericNode['dtype'], data: NumericNode['data'], where: string) {
+  if (dtype !== 'int64' && dtype !== 'uint64') return data
+  const out = dtype === 'int64' ? new BigInt64Array(data.length) : new BigUint64Array(data.length)
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]
+    if (!Number.isInteger(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER || (dtype === 'uint64' && v < 0)) {
+      throw new RangeError(`${where}: value ${v} cannot be stored as ${dtype}`)
+    }
+    out[i] = BigInt(v)
+  }
+  return out
+}
+
+const utf8 = new TextEncoder()
+
+function stringDtype(leaf: StringNode): string {
+  switch (leaf.encoding) {
+    case 'vlen-ascii':
+      return leaf.data.every(isAscii) ? 'A' : 'S'
+    case 'fixed':
+    case 'fixed-utf8': {
+      const longest = leaf.data.reduce((m, s) => Math.max(m, utf8.encode(s).length), 1)
+      const size = Math.max(leaf.itemSize ?? 1, longest)
+      return `${leaf.encoding === 'fixed' && leaf.data.every(isAscii) ? 'A' : 'S'}${size}`
+    }
+    default:
+      return 'S'
+  }
+}
+
+function isAscii(s: string): boolean {
+  return /^[\x00-\x7f]*$/.test(s)
+}
+
+function strNode(value: string): StringNode {
+  return { kind: 'string', shape: [], data: [value] }
+}
+
+function strsNode(values: string[]): StringNode {
+  return { kind: 'string', shape: [values.length], data: values }
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message
+  return String(err)
+}
+
+export type { TreeNode }
