@@ -1,0 +1,111 @@
+// Step benchmarks on synthetic in-memory sessions. Run with `npm run bench:steps`.
+// Each entry of BENCHES builds its own input and prints its figures; append new steps to the list.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runStep } from '../../src-main/steps/framework'
+import { sectionSpikeTimesStep } from '../../src-main/steps/sectionSpikeTimes'
+import { PipelineSession } from '../../src-main/session/session'
+import { f64Scalar, group, i64, str, u64 } from '../../src-main/session/tree'
+import type { TaskPool } from '../../src-main/pool/taskPool'
+
+interface Bench {
+  name: string
+  run(): Promise<void>
+}
+
+/** Steps benchmarked here compute in the main process; a pool that refuses keeps that honest. */
+const noPool: TaskPool = {
+  threads: 1,
+  run: async () => {
+    throw new Error('this benchmark does not use the worker pool')
+  },
+  destroy: async () => {},
+}
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+async function benchSectionSpikeTimes(): Promise<void> {
+  const units = 1000
+  const trials = 100
+  const spikesPerUnit = 6000
+  const rate = 20000
+  const nFrames = 200_000
+  const ts = Float64Array.from({ length: nFrames }, (_, k) => 1000 + Math.round((k * rate) / 60.4))
+  const lastSample = ts[nFrames - 1]
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sectioning-'))
+  try {
+    writeFileSync(
+      join(dir, 'bench_movie.json'),
+      JSON.stringify({ section_kwargs: { start_frame: 0, trial_length_frame: 600, repeat: trials } }),
+    )
+    const session = new PipelineSession({ datasetId: 'bench' })
+    session.addMetadata({ acquisition_rate: f64Scalar(rate), frame_timestamps: u64(ts) })
+    session.addStimulus({ section_time: group({ bench_movie: i64([ts[1000], ts[1000 + 60 + 600 * trials + 121]], [1, 2]) }) })
+    const random = rng(42)
+    const unitTree: Record<string, ReturnType<typeof group>> = {}
+    for (let u = 0; u < units; u++) {
+      const spikes = new Float64Array(spikesPerUnit)
+      for (let i = 0; i < spikesPerUnit; i++) spikes[i] = Math.floor(random() * lastSample)
+      spikes.sort()
+      unitTree[`unit_${String(u + 1).padStart(4, '0')}`] = group({ spike_times: u64(spikes) }, { unit_num: i64([u + 1], []) })
+    }
+    session.addUnits(unitTree)
+    session.markStepComplete('add_section_time')
+    // The analog flavour as well: the same trials given as sample rows.
+    const rows = new Float64Array(trials * 2)
+    for (let k = 0; k < trials; k++) {
+      rows[2 * k] = ts[1060 + 600 * k]
+      rows[2 * k + 1] = ts[1660 + 600 * k]
+    }
+    session.addStimulus({ section_time: group({ bench_analog: i64(rows, [trials, 2]) }) })
+    session.addMetadata({ section_time_analog_bench_analog: str('{"threshold_value":100000,"plot_duration":10,"n_trials":100}') })
+
+    for (const [label, movies] of [
+      ['playlist movie (config)', ['bench_movie']],
+      ['analog movie (rows)', ['bench_analog']],
+    ] as const) {
+      // Three runs (each a full rerun that replaces the previous results): the machine is shared, so the best is the figure.
+      const times: number[] = []
+      let summary = ''
+      for (let rep = 0; rep < 3; rep++) {
+        const t0 = performance.now()
+        const report = await runStep(
+          sectionSpikeTimesStep,
+          session,
+          { movie_names: [...movies], stimulus_config_dir: [dir] },
+          { pool: noPool },
+        )
+        times.push((performance.now() - t0) / 1000)
+        summary = report.summary
+      }
+      console.log(
+        `section_spike_times, ${label}: ${units} units x ${trials} trials x ${spikesPerUnit} spikes/unit: ` +
+          `best ${Math.min(...times).toFixed(3)} s, runs ${times.map((t) => t.toFixed(3)).join(' / ')} s (target < 1 s; ${summary})`,
+      )
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export const BENCHES: Bench[] = [{ name: 'section_spike_times', run: benchSectionSpikeTimes }]
+
+const only = process.argv[2]
+for (const b of BENCHES) {
+  if (only && b.name !== only) continue
+  console.log(`--- ${b.name}`)
+  await b.run()
+}
