@@ -1,0 +1,229 @@
+// `hdmea-workbench batch <csv|folder|files...> [--recipe FILE] --out DIR`: the batch queue without a
+// window. The same engine as the app's queue view; the queue lives in <out>/.hdmea-batch, so running the
+// same command again after a crash, a kill or Ctrl+C resumes where it stopped.
+
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { createTaskPool } from '../pool/taskPool'
+import { describeError } from '../session/errors'
+import { STEPS } from '../steps/index'
+import { discoverInputs } from '../batch/discovery'
+import type { BatchItem, BatchOptions } from '../batch/model'
+import { loadRecipe, saveRecipe, type Recipe } from '../batch/recipe'
+import { BatchQueue } from '../batch/runner'
+import { readQueueFile } from '../batch/store'
+import { quickStartRecipe } from '../batch/defaultRecipe'
+
+const USAGE = `usage: hdmea-workbench batch [INPUT...] [--recipe FILE] --out DIR [options]
+
+INPUT is a mapping CSV (columns cmcr_path, cmtr_path, matched; rows with matched=True), a folder
+(scanned for X.cmcr with X-.cmtr or X.cmtr, subfolders included), or .cmcr/.cmtr files. With no INPUT,
+the saved queue in DIR is resumed.
+
+options:
+  --recipe FILE       steps and parameters (JSON, see docs/batch.md); default: the Quick Start steps
+  --out DIR           where the archives <id>.h5 go (and the queue, in DIR/.hdmea-batch)
+  --concurrency N     recordings at once (default 1)
+  --workers N         worker threads per recording (default: the number of cores)
+  --overwrite         replace existing archives (default: skip recordings whose archive exists)
+  --fresh             forget the saved queue and its checkpoints (existing archives are still skipped)
+  --start N, --end N  only inputs N..END-1 of the list (0-based, as the lab's batch script)
+  --save-recipe FILE  write the recipe in use to FILE (to edit and reuse)
+  -h, --help          this text
+
+Exit code: 0 when nothing failed, 1 when a recording failed, 2 for bad arguments, 130 when interrupted.`
+
+interface CliArgs {
+  inputs: string[]
+  recipe?: string
+  out?: string
+  concurrency?: number
+  workers?: number
+  overwrite: boolean
+  fresh: boolean
+  start?: number
+  end?: number
+  saveRecipe?: string
+  help: boolean
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { inputs: [], overwrite: false, fresh: false, help: false }
+  const takeValue = (i: number, flag: string) => {
+    const v = argv[i + 1]
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`)
+    return v
+  }
+  const whole = (v: string, flag: string, min: number) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min} (got '${v}')`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
+    const value = () => {
+      if (inline !== undefined) return inline
+      const v = takeValue(i, flag)
+      i++
+      return v
+    }
+    switch (flag) {
+      case '--recipe':
+        args.recipe = value()
+        break
+      case '--out':
+        args.out = value()
+        break
+      case '--concurrency':
+        args.concurrency = whole(value(), flag, 1)
+        break
+      case '--workers':
+        args.workers = whole(value(), flag, 1)
+        break
+      case '--start':
+        args.start = whole(value(), flag, 0)
+        break
+      case '--end':
+        args.end = whole(value(), flag, 0)
+        break
+      case '--save-recipe':
+        args.saveRecipe = value()
+        break
+      case '--overwrite':
+        args.overwrite = true
+        break
+      case '--fresh':
+        args.fresh = true
+        break
+      case '-h':
+      case '--help':
+        args.help = true
+        break
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`)
+        args.inputs.push(a)
+    }
+  }
+  return args
+}
+
+const fmtSeconds = (s: number) => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`)
+
+function itemDetail(item: Pick<BatchItem, 'state' | 'error' | 'note' | 'outputPath'>): string {
+  if (item.state === 'failed' && item.error) return `${item.error.step ? `${item.error.step}: ` : ''}${item.error.message}`
+  if (item.state === 'done') return item.outputPath
+  return item.note ?? ''
+}
+
+function summaryTable(queue: BatchQueue): string {
+  const items = queue.getItems()
+  const rows = items.map((i) => [i.id, i.state, i.state === 'skipped' ? '-' : fmtSeconds(i.elapsedS), itemDetail(i)])
+  const header = ['recording', 'state', 'time', 'detail']
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
+  widths[3] = header[3].length
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 3 ? cell : cell.padEnd(widths[c]))).join('  ')
+  const counts = queue.snapshot().counts
+  const totals = `${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.queued} queued`
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', totals].join('\n')
+}
+
+export async function runBatchCommand(argv: string[]): Promise<number> {
+  let args: CliArgs
+  try {
+    args = parseArgs(argv)
+  } catch (err) {
+    process.stderr.write(`batch: ${(err as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const out = process.stdout
+  const err = process.stderr
+  try {
+    let recipe: Recipe | undefined = args.recipe ? await loadRecipe(args.recipe, STEPS) : undefined
+    const outputDir = args.out ?? recipe?.outputDir ?? undefined
+    if (!outputDir) throw new UsageError('--out DIR is required (or an outputDir in the recipe)')
+    const saved = args.fresh ? null : await readQueueFile(resolve(outputDir), STEPS)
+    if (!recipe && !saved) recipe = quickStartRecipe(STEPS)
+    if (args.inputs.length === 0 && !saved) throw new UsageError(`no INPUT given and no saved queue in ${outputDir}`)
+
+    const discovery = args.inputs.length ? await discoverInputs(args.inputs) : { inputs: [], notes: [] }
+    const inputs = discovery.inputs.slice(args.start ?? 0, args.end ?? undefined)
+    for (const note of discovery.notes) err.write(`note: ${note}\n`)
+    if (args.inputs.length && inputs.length === 0) throw new UsageError(`no recordings found in ${args.inputs.join(', ')}`)
+
+    const options: Partial<BatchOptions> = { workersPerItem: args.workers ?? saved?.options.workersPerItem ?? availableParallelism() }
+    if (args.concurrency !== undefined) options.concurrency = args.concurrency
+    if (args.overwrite) options.overwrite = true
+    const threads = (args.concurrency ?? saved?.options.concurrency ?? 1) * options.workersPerItem!
+    const pool = createTaskPool({ threads })
+    let queue: BatchQueue | null = null
+    let interrupted = false
+    const onSignal = () => {
+      if (interrupted) {
+        err.write('\nstopping now; the queue on disk is resumable\n')
+        process.exit(130)
+      }
+      interrupted = true
+      err.write('\ninterrupted: finishing cleanly (Ctrl+C again to quit at once); run the same command to resume\n')
+      void queue?.stop()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      queue = await BatchQueue.open({ outputDir, steps: STEPS, pool, recipe, options, fresh: args.fresh })
+      if (args.saveRecipe) await saveRecipe(args.saveRecipe, queue.getRecipe())
+      const { rejected } = await queue.add(inputs)
+      for (const r of rejected) err.write(`note: ${r}\n`)
+      // Running the command again is a retry for what failed or was cancelled last time.
+      for (const item of queue.getItems()) if (item.state === 'failed' || item.state === 'cancelled') await queue.retry(item.id)
+      const total = queue.getItems().length
+      const already = queue.getItems().filter((i) => i.state === 'done').length
+      out.write(
+        `batch: ${total} recording(s) in ${queue.outputDir}, recipe '${queue.getRecipe().name}' ` +
+          `(${queue.getRecipe().steps.map((s) => s.step).join(' > ')})${already ? `, ${already} already done` : ''}\n`,
+      )
+      let finished = 0
+      const tty = out.isTTY === true
+      queue.on('item', (item) => {
+        if (item.state === 'running' && tty && item.progress) {
+          const p = item.progress
+          out.write(
+            `\r\x1b[K  ${item.id}: step ${p.stepIndex + 1}/${p.stepCount} ${p.stepId ?? ''} ${Math.round(p.fraction * 100)}%` +
+              `${item.etaS !== null ? `, ~${fmtSeconds(item.etaS)} left` : ''}`,
+          )
+        }
+        if (item.state === 'done' || item.state === 'skipped' || item.state === 'failed' || item.state === 'cancelled') {
+          finished++
+          const time = item.state === 'skipped' ? '' : ` ${fmtSeconds(item.elapsedS)}`
+          out.write(`${tty ? '\r\x1b[K' : ''}[${finished}/${total - already}] ${item.state.padEnd(9)} ${item.id}${time}  ${itemDetail(item)}\n`)
+        }
+      })
+      queue.on('problem', (message) => err.write(`warning: ${message}\n`))
+      const summary = await queue.start()
+      out.write(`\n${summaryTable(queue)}\n`)
+      if (summary.interrupted || interrupted) {
+        out.write(`interrupted: run the same command again to resume (finished recordings are not redone)\n`)
+        return 130
+      }
+      return summary.counts.failed > 0 || summary.counts.cancelled > 0 ? 1 : 0
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      await queue?.close()
+      await pool.destroy()
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`batch: ${e.message}\n\n${USAGE}\n`)
+      return 2
+    }
+    err.write(`batch: ${describeError(e).message}\n`)
+    return 1
+  }
+}
