@@ -169,3 +169,38 @@ describe('section_spike_times step', () => {
     expect(created.data[0]).toMatch(/^\d{4}-\d\d-\d\dT/)
   })
 })
+
+describe('section_spike_times across save and load', () => {
+  it('a saved and reloaded session keeps its trials and the analog marker, and a rerun gives the same result', async () => {
+    const f = fixture()
+    await runStep(addSectionTimeStep, f.session, f.csv, { pool: noPool })
+    const s = f.session
+    // 12 trials so that archive keys "10", "11" sort before "2" byte-wise.
+    getGroup(s.stimulus, 'section_time')!.children.set(
+      'iprgc_test',
+      i64(Array.from({ length: 12 }, (_, k) => [1_400_000 + 20_000 * k, 1_410_000 + 20_000 * k]).flat(), [12, 2]),
+    )
+    s.addMetadata({ section_time_analog_iprgc_test: str('{"threshold_value":100000,"plot_duration":0.5,"n_trials":12}') })
+    await runStep(sectionSpikeTimesStep, s, { stimulus_config_dir: f.configDirs }, { pool: noPool })
+    const dir = mkdtempSync(join(tmpdir(), 'sectioning-archive-'))
+    const path = await s.save(join(dir, 'rec.h5'))
+    const loaded = await PipelineSession.load(path)
+    const trials = getGroup(loaded.units, 'unit_1/spike_times_sectioned/iprgc_test/trials_spike_times')!
+    expect([...trials.children.keys()].map(Number).sort((a, b) => a - b)).toEqual([...Array(12).keys()])
+    expect(values(loaded, 'unit_1/spike_times_sectioned/iprgc_test/trials_spike_times/11')).toEqual(
+      spikesIn(1_400_000 + 20_000 * 11 - 40_000, 1_410_000 + 20_000 * 11),
+    )
+    expect(loaded.completedSteps.has('section_spike_times')).toBe(true)
+    // The rerun on the loaded session recognises iprgc_test as analog (no config needed) and matches.
+    const report = await runStep(sectionSpikeTimesStep, loaded, { stimulus_config_dir: f.configDirs }, { pool: noPool })
+    expect(report.warnings.filter((w) => w.includes('iprgc_test'))).toEqual([])
+    for (const movie of ['movie_a', 'movie_b', 'iprgc_test']) {
+      expect(values(loaded, `unit_1/spike_times_sectioned/${movie}/full_spike_times`)).toEqual(
+        values(s, `unit_1/spike_times_sectioned/${movie}/full_spike_times`),
+      )
+    }
+    expect([...getGroup(loaded.units, 'unit_1/spike_times_sectioned/iprgc_test/trials_spike_times')!.children.keys()]).toEqual(
+      Array.from({ length: 12 }, (_, k) => String(k)),
+    )
+  })
+})
