@@ -130,7 +130,7 @@ export class PipelineSession {
 
   // ---------- accumulation (all mark the session modified) ----------
 
-  /** Existing units get their children and attributes updated key by key; new units are stored as given. */
+  /** Existing units get their children and attributes updated key by key; new units are stored as a shallow copy. */
   addUnits(units: Record<string, GroupNode> | Map<string, GroupNode>): void {
     const entries = units instanceof Map ? [...units] : Object.entries(units)
     for (const [id, incoming] of entries) {
@@ -139,7 +139,7 @@ export class PipelineSession {
         for (const [k, v] of incoming.children) existing.children.set(k, v)
         for (const [k, v] of incoming.attrs) existing.attrs.set(k, v)
       } else {
-        this.units.children.set(id, incoming)
+        this.units.children.set(id, { kind: 'group', children: new Map(incoming.children), attrs: new Map(incoming.attrs) })
       }
     }
     this.touch()
