@@ -1,0 +1,253 @@
+// Reader for MCS CMOS-MEA-Tools result files (.cmtr), by spec/mcs-format.md §4.
+//
+// * /Acquisition (an external link to the raw file) is never followed: the .cmcr is opened separately.
+// * Units are the 'Spike Sorter/Unit N' groups; the unit number is N from the group name (as hdmea).
+// * Peaks is read as raw bytes in row slabs and parsed by FIELD NAME (Timestamp, PeakAmplitude,
+//   IncludePeak; cutout samples are every field after the first three, as McsPy defines them).
+// * Row/Column/SensorID come from 'Unit Info' (else the unit group's attributes); 'Source' (the ICA
+//   source signal, one float per recording sample) is never read.
+
+import type { Dataset, File as H5File, Group } from 'h5wasm/node'
+import { FileAccessError } from '../../src-main/session/errors'
+import {
+  type AttrValue,
+  type FieldSpec,
+  attrNumber,
+  childNames,
+  compoundFields,
+  decodeAttrValue,
+  getIfExists,
+  h5ready,
+  isDataset,
+  isGroup,
+  numericFieldReader,
+  openHdf5ReadOnly,
+  readAttributes,
+  readCompoundRecords,
+  readRawRows,
+} from './h5util'
+import { detectMcsKind, externalLinkTarget } from './cmcrReader'
+
+export interface CmtrUnitRef {
+  /** Group name, e.g. 'Unit 12'. */
+  name: string
+  /** The number in the group name. */
+  unitNum: number
+}
+
+export interface PeaksTable {
+  /** Peak times in µs, all rows (included and excluded). */
+  timestampUs: Float64Array
+  peakAmplitude: Float64Array | null
+  /** IncludePeak per row (1 = accepted spike); all ones if the field is absent. */
+  includePeak: Uint8Array
+  /** Cutout field names in file order ('1'..'K'). */
+  cutoutFields: string[]
+  /** Row-major (rows, K) cutouts as float32, or null when not requested. */
+  cutouts: Float32Array | null
+  /** Every numeric field by its file name (only when requested with allFields). */
+  fields: Record<string, Float64Array> | null
+  /** The Peaks dataset's own attributes (AmplitudeThreshold, Tick, ...). */
+  attrs: Record<string, AttrValue>
+}
+
+export interface CmtrUnit {
+  name: string
+  unitNum: number
+  /** Unit group attributes (UnitID, SensorID, Row, Column, ID.*). */
+  attrs: Record<string, AttrValue>
+  /** The first 'Unit Info' record with field names as stored, or null if absent. */
+  unitInfo: Record<string, AttrValue> | null
+  /** 1-based Row/Column/SensorID: Unit Info first, then unit attributes, then derived from SensorID. */
+  row: number | null
+  col: number | null
+  sensorId: number | null
+  peaksRowCount: number
+  hasPeaks: boolean
+}
+
+export interface CmtrFile {
+  path: string
+  meta: Record<string, AttrValue>
+  /** Basename of the raw file named by the /Acquisition external link, if there is one. */
+  linkedCmcrName: string | null
+  units: CmtrUnitRef[]
+  readUnit(ref: CmtrUnitRef): CmtrUnit
+  /**
+   * Peaks of a unit. `cutouts`: also parse the cutout fields; `allFields`: every numeric field.
+   * Timestamps stay on the vendor's global µs clock (sample = (t − From) / Tick of the acquisition).
+   */
+  readPeaks(ref: CmtrUnitRef, options?: { cutouts?: boolean; allFields?: boolean }): PeaksTable | null
+  close(): void
+}
+
+const PEAK_SLAB_BYTES = 64 * 1024 * 1024
+const SENSOR_GRID = 65
+
+/** Unit number of a 'Unit N' group (also 'Unit_N'); null for 'Units', 'Unit Info' or non-numeric names. */
+export function unitNumberFromName(name: string): number | null {
+  const m = /^Unit[ _](\d+)$/.exec(name)
+  return m ? Number(m[1]) : null
+}
+
+export async function openCmtr(path: string): Promise<CmtrFile> {
+  await h5ready()
+  const file = openHdf5ReadOnly(path, 'CMTR')
+  try {
+    return buildCmtr(path, file)
+  } catch (err) {
+    file.close()
+    throw err
+  }
+}
+
+function buildCmtr(path: string, file: H5File): CmtrFile {
+  const meta = readAttributes(file)
+  const rootNames = childNames(file)
+  const kind = detectMcsKind(file)
+  if (kind === 'cmcr') {
+    throw new FileAccessError(
+      'FILE_KIND',
+      `${path} is a CMOS-MEA-Control raw file (.cmcr: it holds the Acquisition data itself), not a .cmtr spike-sorter result file`,
+      { path },
+    )
+  }
+  if (meta['ID.Type'] === undefined && !rootNames.includes('Spike Sorter')) {
+    throw new FileAccessError('FILE_KIND', `${path} is not an MCS CMOS-MEA-Tools file (.cmtr): no root 'ID.Type' attribute and no 'Spike Sorter' group`, { path })
+  }
+  if (!rootNames.includes('Spike Sorter')) {
+    throw new FileAccessError('DATA', `${path}: the group '/Spike Sorter' is missing (the spike sorter did not run on this recording)`, { path })
+  }
+  const sorter = getIfExists(file, 'Spike Sorter')
+  if (!sorter || !isGroup(sorter)) {
+    throw new FileAccessError('DATA', `${path}: '/Spike Sorter' is not a group`, { path })
+  }
+  const target = rootNames.includes('Acquisition') ? externalLinkTarget(file, 'Acquisition') : null
+  const linkedCmcrName = target ? (target.replace(/\\/g, '/').split('/').pop() ?? null) : null
+
+  const units: CmtrUnitRef[] = []
+  for (const name of childNames(sorter)) {
+    const n = unitNumberFromName(name)
+    if (n !== null) units.push({ name, unitNum: n })
+  }
+  units.sort((a, b) => a.unitNum - b.unitNum)
+
+  const unitGroup = (ref: CmtrUnitRef): Group => {
+    const g = getIfExists(sorter, ref.name)
+    if (!g || !isGroup(g)) throw new FileAccessError('DATA', `${path}: '/Spike Sorter/${ref.name}' is not a group`, { path })
+    return g
+  }
+
+  let closed = false
+  return {
+    path,
+    meta,
+    linkedCmcrName,
+    units,
+    readUnit(ref) {
+      const g = unitGroup(ref)
+      const attrs = readAttributes(g)
+      let unitInfo: Record<string, AttrValue> | null = null
+      const infoDs = getIfExists(g, 'Unit Info')
+      if (infoDs && isDataset(infoDs)) {
+        const recs = readCompoundRecords(infoDs)
+        if (recs.length > 0) {
+          unitInfo = {}
+          for (const [k, v] of Object.entries(recs[0])) {
+            const d = decodeAttrValue(v)
+            if (d !== undefined) unitInfo[k] = d
+          }
+        }
+      }
+      const pick = (name: string): number | null => {
+        const fromInfo = unitInfo ? attrNumber(lowerKeys(unitInfo), name.toLowerCase()) : undefined
+        return fromInfo ?? attrNumber(lowerKeys(attrs), name.toLowerCase()) ?? null
+      }
+      const sensorId = pick('SensorID')
+      let row = pick('Row')
+      let col = pick('Column')
+      if ((row === null || col === null) && sensorId !== null && sensorId >= 1) {
+        row = ((sensorId - 1) % SENSOR_GRID) + 1
+        col = Math.floor((sensorId - 1) / SENSOR_GRID) + 1
+      }
+      const peaks = getIfExists(g, 'Peaks')
+      const hasPeaks = !!peaks && isDataset(peaks)
+      const peaksRowCount = hasPeaks ? ((peaks as Dataset).shape?.[0] ?? 0) : 0
+      return { name: ref.name, unitNum: ref.unitNum, attrs, unitInfo, row, col, sensorId, peaksRowCount, hasPeaks }
+    },
+    readPeaks(ref, options = {}) {
+      const g = unitGroup(ref)
+      const ds = getIfExists(g, 'Peaks')
+      if (!ds || !isDataset(ds)) return null
+      return readPeaksTable(path, ds, options)
+    },
+    close() {
+      if (!closed) {
+        closed = true
+        file.close()
+      }
+    },
+  }
+}
+
+function lowerKeys(rec: Record<string, AttrValue>): Record<string, AttrValue> {
+  return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k.toLowerCase(), v]))
+}
+
+function findField(fields: FieldSpec[], name: string): FieldSpec | undefined {
+  return fields.find((f) => f.name === name) ?? fields.find((f) => f.name.toLowerCase() === name.toLowerCase())
+}
+
+function readPeaksTable(path: string, ds: Dataset, options: { cutouts?: boolean; allFields?: boolean }): PeaksTable {
+  const { rowSize, fields } = compoundFields(ds)
+  const n = ds.shape?.[0] ?? 0
+  const attrs = readAttributes(ds)
+  const tsField = findField(fields, 'Timestamp')
+  if (!tsField) throw new FileAccessError('DATA', `${path}: ${ds.path} has no 'Timestamp' field (fields: ${fields.map((f) => f.name).join(', ')})`, { path })
+  const ampField = findField(fields, 'PeakAmplitude')
+  const incField = findField(fields, 'IncludePeak')
+  // McsPy: the cutout is every field after the first three (Timestamp, PeakAmplitude, IncludePeak).
+  const cutoutSpecs = fields.slice(3).filter((f) => f.kind === 'int' || f.kind === 'uint' || f.kind === 'float')
+  const readTs = numericFieldReader(tsField)
+  const readAmp = ampField ? numericFieldReader(ampField) : null
+  const readInc = incField ? numericFieldReader(incField) : null
+  const readCut = cutoutSpecs.map(numericFieldReader)
+  const numericAll = options.allFields ? fields.filter((f) => f.kind === 'int' || f.kind === 'uint' || f.kind === 'float') : []
+  const readAll = numericAll.map(numericFieldReader)
+
+  const timestampUs = new Float64Array(n)
+  const peakAmplitude = readAmp ? new Float64Array(n) : null
+  const includePeak = new Uint8Array(n).fill(1)
+  const K = cutoutSpecs.length
+  const cutouts = options.cutouts ? new Float32Array(n * K) : null
+  const all = options.allFields ? Object.fromEntries(numericAll.map((f) => [f.name, new Float64Array(n)])) : null
+  const allArrays = numericAll.map((f) => all![f.name])
+
+  const rowsPerSlab = Math.max(1, Math.floor(PEAK_SLAB_BYTES / rowSize))
+  for (let s = 0; s < n; s += rowsPerSlab) {
+    const count = Math.min(rowsPerSlab, n - s)
+    const bytes = readRawRows(ds, s, count)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    for (let i = 0; i < count; i++) {
+      const r = i * rowSize
+      const row = s + i
+      timestampUs[row] = readTs(view, r)
+      if (readAmp) peakAmplitude![row] = readAmp(view, r)
+      if (readInc) includePeak[row] = readInc(view, r) === 1 ? 1 : 0
+      if (cutouts) {
+        const base = row * K
+        for (let k = 0; k < K; k++) cutouts[base + k] = readCut[k](view, r)
+      }
+      for (let k = 0; k < readAll.length; k++) allArrays[k][row] = readAll[k](view, r)
+    }
+  }
+  return {
+    timestampUs,
+    peakAmplitude,
+    includePeak,
+    cutoutFields: cutoutSpecs.map((f) => f.name),
+    cutouts,
+    fields: all,
+    attrs,
+  }
+}
