@@ -8,3 +8,4 @@ export function workerInfo(): { threadId: number } {
   return { threadId }
 }
 export * from './tasks/staTasks'
+export * from './tasks/eimageTasks'

@@ -1,0 +1,208 @@
+// The streamed electrical-image STA: one sequential reader fills two SharedArrayBuffer slabs in turn
+// (the next slab is read while the workers filter the current one); each worker task handles one
+// electrode range of one slab, with that range's filter state and per-unit accumulators kept in its
+// own SharedArrayBuffer. Memory is two slabs, one heap read buffer and the ranges' state, whatever
+// the recording length (eimageMemoryBound).
+
+import { CancelledError } from '../../src-main/session/errors'
+import { butterworthHighpassSos } from '../dsp/butterworth'
+import type { CmcrFile } from '../mcs/cmcrReader'
+import type { EimageSlabTask } from '../tasks/eimageTasks'
+import { DEFAULT_SLAB_BYTES, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
+import { openSensorSlabs } from './sensorSlabs'
+import { layoutFor, rangeBuffers, rangeBytes, spikeTable, type RangeLayout } from './streamingRange'
+
+/** What the engine needs of the worker pool (src-main/pool/taskPool's TaskPool fits). */
+export interface EimagePool {
+  readonly threads: number
+  run<T>(task: string, args: unknown): Promise<T>
+}
+
+export interface EimageUnitInput {
+  id: string
+  /** Spike sample indices (any order); those outside [0, totalSamples) are not in the span. */
+  spikes: ArrayLike<number>
+}
+
+export interface EimageRequest {
+  cmcr: CmcrFile
+  /** Samples [0, totalSamples) of the sensor movie are used. */
+  totalSamples: number
+  /** Rate used for the hdmea chunk length (10 s). */
+  samplingRate: number
+  pre: number
+  post: number
+  cutoffHz: number
+  filterOrder: number
+  mode: EimageMode
+  units: EimageUnitInput[]
+  slabBytes?: number
+  /** Electrode ranges = parallel tasks per slab; defaults to the pool's threads. */
+  ranges?: number
+}
+
+export interface EimageProgress {
+  fraction: number
+  bytesDone: number
+  bytesTotal: number
+  etaSeconds: number | null
+}
+
+export interface EimageUnitResult {
+  id: string
+  /** float32 (pre + post, rows, cols); all NaN when the divisor is 0. */
+  sta: Float32Array
+  nUsed: number
+  /** Spikes inside [0, totalSamples). */
+  nInSpan: number
+  divisor: number
+}
+
+export interface EimageResult {
+  rows: number
+  cols: number
+  units: EimageUnitResult[]
+  slabFrames: number
+  /** Samples of forward output the backward pass warms up on at each slab boundary. */
+  overlap: number
+  bytesRead: number
+  memoryBoundBytes: number
+  seconds: number
+}
+
+export interface EimageRunOptions {
+  pool: EimagePool
+  signal?: AbortSignal
+  onProgress?: (p: EimageProgress) => void
+}
+
+/** Bytes the run holds at most, independent of the recording length (docs/eimage.md). */
+export function eimageMemoryBound(slabFrames: number, frameSize: number, layouts: RangeLayout[], spikeCount: number, nUnits: number): number {
+  const slab = slabFrames * frameSize * 2
+  // Two shared slabs, the reused HDF5 heap read buffer, every range's state, the spike table.
+  return 3 * slab + layouts.reduce((n, l) => n + rangeBytes(l), 0) + 8 * spikeCount + 4 * (nUnits + 1)
+}
+
+export async function computeEimageSta(req: EimageRequest, opts: EimageRunOptions): Promise<EimageResult> {
+  const started = performance.now()
+  const sensor = req.cmcr.sensor
+  if (!sensor) throw new RangeError(`${req.cmcr.path}: no sensor data`)
+  const { pre, post } = req
+  const L = pre + post
+  const N = req.totalSamples
+  if (!(Number.isInteger(N) && N > 0 && N <= sensor.frames)) throw new RangeError(`span of ${N} samples outside the ${sensor.frames} recorded frames`)
+  const frameSize = sensor.shape[1] * sensor.shape[2]
+  const sos = butterworthHighpassSos(req.filterOrder, req.cutoffHz, req.samplingRate)
+
+  // Spikes inside the span, one shared table for all ranges.
+  const inSpan = req.units.map((u) => Array.from(u.spikes).filter((s) => s >= 0 && s < N))
+  const table = spikeTable(inSpan, (bytes) => new SharedArrayBuffer(bytes))
+  const nSpikes = table.offsets[inSpan.length]
+
+  const probe = layoutFor(sos, { e0: 0, e1: 1, frameSize }, { pre, post }, 1 << 30, 0)
+  const minFrames = probe.padlen + 1
+  const slabFrames = slabFramesFor(req.slabBytes ?? DEFAULT_SLAB_BYTES, frameSize, 2 * minFrames)
+  const segments = planSegments(req.mode, N, req.samplingRate, pre, post)
+  const slabs = planSlabs(segments, slabFrames, minFrames)
+  const ranges = electrodeRanges(frameSize, req.ranges ?? opts.pool.threads)
+  const layouts = ranges.map(([e0, e1]) => layoutFor(sos, { e0, e1, frameSize }, { pre, post }, slabFrames, req.units.length))
+  const rangeShared = layouts.map((l) => new SharedArrayBuffer(rangeBytes(l)))
+  const slabShared = [0, 1].map(() => new SharedArrayBuffer(slabFrames * frameSize * 2))
+  const slabViews = slabShared.map((b) => new Int16Array(b))
+  const sosRows = sos.map((r) => Array.from(r))
+
+  const bytesTotal = slabs.reduce((n, s) => n + (s.to - s.from) * frameSize * 2, 0)
+  let bytesDone = 0
+  const source = await openSensorSlabs(req.cmcr, slabFrames)
+  try {
+    const read = (k: number) => {
+      const s = slabs[k]
+      source.readInto(s.from, s.to, slabViews[k % 2])
+    }
+    const dispatch = (k: number) => {
+      const s = slabs[k]
+      const seg = segments[s.segment]
+      return Promise.all(
+        layouts.map((layout, r) => {
+          const task: EimageSlabTask = {
+            layout,
+            range: rangeShared[r],
+            spikes: { buffer: table.samples.buffer as SharedArrayBuffer, nUnits: inSpan.length, nSpikes },
+            slab: slabShared[k % 2],
+            frame0: s.from,
+            from: s.from,
+            to: s.to,
+            segment: seg,
+            sos: sosRows,
+          }
+          return opts.pool.run<{ from: number; to: number }>('eimageSlab', task)
+        }),
+      )
+    }
+    if (slabs.length > 0) read(0)
+    for (let k = 0; k < slabs.length; k++) {
+      if (opts.signal?.aborted) throw new CancelledError('Electrical-image STA cancelled; the session is unchanged')
+      const running = dispatch(k)
+      // Let the task messages go out before the (synchronous) read of the next slab.
+      await new Promise((r) => setImmediate(r))
+      let readError: unknown
+      if (k + 1 < slabs.length) {
+        try {
+          read(k + 1)
+        } catch (err) {
+          readError = err
+        }
+      }
+      await running
+      if (readError) throw readError
+      bytesDone += (slabs[k].to - slabs[k].from) * frameSize * 2
+      const elapsed = (performance.now() - started) / 1000
+      opts.onProgress?.({
+        fraction: bytesDone / bytesTotal,
+        bytesDone,
+        bytesTotal,
+        etaSeconds: bytesDone > 0 ? (elapsed * (bytesTotal - bytesDone)) / bytesDone : null,
+      })
+    }
+  } finally {
+    source.close()
+  }
+  if (opts.signal?.aborted) throw new CancelledError('Electrical-image STA cancelled; the session is unchanged')
+
+  const rows = sensor.rows
+  const cols = sensor.cols
+  const colMajorFrame = sensor.axisOrder === 'time,col,row'
+  const views = layouts.map((l, r) => rangeBuffers(l, rangeShared[r]))
+  const units = req.units.map((u, ui): EimageUnitResult => {
+    const nInSpan = inSpan[ui].length
+    const nUsed = views[0].used[ui]
+    const divisor = req.mode === 'hdmea' ? nInSpan : nUsed
+    const sta = new Float32Array(L * rows * cols)
+    if (divisor === 0) sta.fill(NaN)
+    else {
+      layouts.forEach((l, r) => {
+        const w = l.e1 - l.e0
+        const acc = views[r].acc.subarray(ui * L * w, (ui + 1) * L * w)
+        for (let e = 0; e < w; e++) {
+          const i = l.e0 + e
+          // File frames are (col, row) by the vendor: flat i = col * rows + row.
+          const row = colMajorFrame ? i % rows : Math.floor(i / cols)
+          const col = colMajorFrame ? Math.floor(i / rows) : i % cols
+          const out0 = row * cols + col
+          for (let t = 0; t < L; t++) sta[t * rows * cols + out0] = acc[t * w + e] / divisor
+        }
+      })
+    }
+    return { id: u.id, sta, nUsed, nInSpan, divisor }
+  })
+  return {
+    rows,
+    cols,
+    units,
+    slabFrames,
+    overlap: layouts[0].overlap,
+    bytesRead: bytesDone,
+    memoryBoundBytes: eimageMemoryBound(slabFrames, frameSize, layouts, nSpikes, req.units.length),
+    seconds: (performance.now() - started) / 1000,
+  }
+}
