@@ -1,0 +1,396 @@
+// The one contract between the renderer and the main process: every request (name, params, result) and
+// every event (name, payload). Both transports (Electron IPC and the local web host) carry exactly this
+// table, and the renderer imports it type-only. To add a request: add a row to `Requests`, its name to
+// REQUEST_NAMES, and a handler in the workbench service; the preload and both transports pick it up.
+// Everything here is plain JSON data (no typed arrays, no class instances).
+
+// ---------- shared data shapes ----------
+
+/** How errors travel: a stable code, a message naming the file and the problem, and the file if any. */
+export interface WireError {
+  code: string
+  message: string
+  path?: string
+  /** The parameter the error concerns (validation errors), so the form can show it next to the field. */
+  parameter?: string
+  /** True when trying again may succeed (a locked file, an unreachable network share). */
+  retryable?: boolean
+}
+
+export type Reply<T> = { ok: true; result: T } | { ok: false; error: WireError }
+
+export type Transport = 'electron' | 'web'
+
+export interface AppInfo {
+  name: string
+  version: string
+  transport: Transport
+  /** Native open/save dialogs exist (Electron); otherwise the renderer uses the server-side browser. */
+  nativeDialogs: boolean
+  platform: string
+  workdir: string
+  /** Folders the server-side file browser may show (browser mode). */
+  allowedFolders: string[]
+  demoAvailable: boolean
+}
+
+export interface ParamInfo {
+  name: string
+  label: string
+  type: 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'folder' | 'enum' | 'range' | 'stringList'
+  default: unknown
+  help: string
+  optional: boolean
+  min?: number
+  max?: number
+  exclusiveMin?: boolean
+  choices?: string[]
+  integer?: boolean
+}
+
+export interface StepInfo {
+  id: string
+  title: string
+  description: string
+  optional: boolean
+  params: ParamInfo[]
+  /** Each inner list is "any of"; every list must be satisfied. */
+  prerequisites: string[][]
+}
+
+export type StepState = 'done' | 'ready' | 'blocked' | 'running' | 'failed'
+
+export interface StepStatus {
+  id: string
+  state: StepState
+  /** Prerequisite groups not yet satisfied (each a list of alternatives). */
+  missing: string[][]
+  /** The last error of this step in this session, if its last run failed. */
+  lastError?: WireError
+  /** The summary of its last successful run in this session. */
+  lastSummary?: string
+}
+
+export interface SessionWarningInfo {
+  step: string | null
+  message: string
+}
+
+export interface SessionSnapshot {
+  datasetId: string
+  saveState: 'deferred' | 'saved'
+  modifiedSinceSave: boolean
+  hdf5Path: string | null
+  outputDir: string
+  sourceFiles: Record<string, string>
+  unitCount: number
+  memoryBytes: number
+  memoryWarningBytes: number
+  memoryWarning: boolean
+  completedSteps: string[]
+  warnings: SessionWarningInfo[]
+  steps: StepStatus[]
+  /** Parameters the wizard should start from per step: defaults, then what the session and the demo suggest, then the last used. */
+  suggestedParams: Record<string, Record<string, unknown>>
+  runningJob: JobInfo | null
+  createdAt: string
+  savedAt: string | null
+}
+
+export interface JobInfo {
+  jobId: string
+  stepId: string
+  startedAt: number
+}
+
+export interface JobProgress {
+  jobId: string
+  stepId: string
+  fraction: number
+  message?: string
+  elapsedSeconds: number
+  /** Estimated seconds left, null until enough progress was seen. */
+  etaSeconds: number | null
+  bytesDone?: number
+  bytesTotal?: number
+}
+
+export interface JobFinished {
+  jobId: string
+  stepId: string
+  status: 'done' | 'failed' | 'cancelled'
+  summary?: string
+  warnings: string[]
+  error?: WireError
+  seconds: number
+}
+
+export interface ValidationResult {
+  ok: boolean
+  /** Per-parameter error text. */
+  errors: Record<string, string>
+  /** An error across parameters or about prerequisites. */
+  general: string | null
+  missing: string[][]
+}
+
+export interface RecentRecording {
+  cmcrPath: string | null
+  cmtrPath: string | null
+  datasetId: string
+  openedAt: string
+}
+
+export interface RecentArchive {
+  path: string
+  datasetId: string
+  kind: 'save' | 'checkpoint' | 'opened'
+  at: string
+}
+
+export interface Settings {
+  /** The memory estimate above which the session panel warns, in GB (GiB). */
+  memoryWarningGb: number
+  /** Where sessions are saved by default and checkpoints go (a checkpoints/ folder inside). */
+  outputDir: string
+  /** Browser mode: the folders the file browser may show. */
+  allowedFolders: string[]
+}
+
+export interface FileEntry {
+  name: string
+  path: string
+  kind: 'dir' | 'file'
+  size: number
+  modified: string
+}
+
+export interface DirListing {
+  dir: string
+  parent: string | null
+  entries: FileEntry[]
+  roots: string[]
+}
+
+export interface LogEntry {
+  seq: number
+  time: string
+  level: 'info' | 'warn' | 'error'
+  message: string
+  step?: string
+}
+
+export interface DialogFilter {
+  name: string
+  extensions: string[]
+}
+
+// ---------- chart data (plain arrays, already reduced in main) ----------
+
+export interface SectionBound {
+  movie: string
+  trial: number
+  startS: number
+  endS: number
+}
+
+export interface LightReferenceData {
+  channels: string[]
+  channel: string
+  rateHz: number
+  durationS: number
+  /** Decimated (min/max per bucket) samples: times in seconds and values. */
+  t: number[]
+  y: number[]
+  /** Detected frame times in seconds inside the window (every `frameStride`-th when there are many). */
+  frames: number[]
+  frameStride: number
+  frameCount: number
+  sections: SectionBound[]
+  pointsInWindow: number
+}
+
+export interface UnitRow {
+  id: string
+  row: number | null
+  col: number | null
+  spikeCount: number
+  rateHz: number | null
+  snr: number | null
+}
+
+export interface UnitTableData {
+  units: UnitRow[]
+  durationS: number | null
+}
+
+export interface RasterData {
+  unitId: string
+  movies: string[]
+  movie: string | null
+  binS: number
+  trialDurationS: number
+  /** One row per trial: spike times in seconds from the trial start. */
+  trials: number[][]
+  psthEdgesS: number[]
+  psthRateHz: number[]
+}
+
+export interface FiringRateData {
+  unitId: string
+  t: number[]
+  rateHz: number[]
+}
+
+export interface CubeData {
+  unitId: string
+  feature: string | null
+  /** Features of this kind available for the unit (e.g. sta_<movie> names). */
+  features: string[]
+  frames: number
+  rows: number
+  cols: number
+  /** frames x (rows*cols) values, row-major within a frame; null where the value is not finite. */
+  data: Array<Array<number | null>>
+  min: number
+  max: number
+  /** The frame with the largest absolute deviation, a good first frame to show. */
+  peakFrame: number
+}
+
+// ---------- the table ----------
+
+type NoParams = Record<string, never>
+
+export interface Requests {
+  'app.info': { params: NoParams; result: AppInfo }
+  'steps.list': { params: NoParams; result: StepInfo[] }
+  'settings.get': { params: NoParams; result: Settings }
+  'settings.set': { params: Partial<Settings>; result: Settings }
+  'recent.list': { params: NoParams; result: { recordings: RecentRecording[]; archives: RecentArchive[] } }
+  'files.list': { params: { dir?: string; extensions?: string[] }; result: DirListing }
+  'files.check': { params: { path: string }; result: { path: string; size: number; kind: 'dir' | 'file' } }
+  /** Native dialogs (Electron only; the web host answers UNSUPPORTED). */
+  'dialog.open': {
+    params: { title?: string; filters?: DialogFilter[]; directory?: boolean; multiple?: boolean; defaultPath?: string }
+    result: { paths: string[] }
+  }
+  'dialog.save': { params: { title?: string; filters?: DialogFilter[]; defaultPath?: string }; result: { path: string | null } }
+  'session.get': { params: NoParams; result: SessionSnapshot | null }
+  'session.open': {
+    params: { cmcrPath?: string | null; cmtrPath?: string | null; datasetId?: string; outputDir?: string }
+    result: SessionSnapshot
+  }
+  'session.openDemo': { params: NoParams; result: SessionSnapshot }
+  'session.close': { params: NoParams; result: null }
+  /** Save to `path` (Save as) or to the session's file / default path. An existing other file needs overwrite. */
+  'session.save': { params: { path?: string; overwrite?: boolean }; result: { path: string; snapshot: SessionSnapshot } }
+  'session.checkpoint': { params: { path?: string; name?: string }; result: { path: string } }
+  'session.resume': { params: { path: string }; result: SessionSnapshot }
+  'step.validate': { params: { stepId: string; params: Record<string, unknown> }; result: ValidationResult }
+  /** Starts a step as a job; progress and the outcome arrive as events. */
+  'step.run': { params: { stepId: string; params: Record<string, unknown> }; result: JobInfo }
+  'job.cancel': { params: { jobId: string }; result: { cancelled: boolean } }
+  'log.list': { params: { since?: number }; result: LogEntry[] }
+  'chart.units': { params: NoParams; result: UnitTableData }
+  'chart.lightReference': {
+    params: { channel?: string; startS?: number; endS?: number; maxPoints?: number }
+    result: LightReferenceData
+  }
+  'chart.raster': { params: { unitId: string; movie?: string; binS?: number }; result: RasterData }
+  'chart.firingRate': { params: { unitId: string; maxPoints?: number }; result: FiringRateData }
+  'chart.sta': { params: { unitId: string; feature?: string }; result: CubeData }
+  'chart.eimage': { params: { unitId: string }; result: CubeData }
+}
+
+export interface Events {
+  'session.changed': SessionSnapshot | null
+  'job.started': JobInfo
+  'job.progress': JobProgress
+  'job.finished': JobFinished
+  log: LogEntry
+  /** Menu accelerators (Ctrl+O, Ctrl+S, Ctrl+Shift+S) forwarded to the renderer. */
+  'menu.command': { command: 'open' | 'save' | 'saveAs' | 'checkpoint' | 'resume' }
+}
+
+export type RequestName = keyof Requests
+export type EventName = keyof Events
+export type ParamsOf<K extends RequestName> = Requests[K]['params']
+export type ResultOf<K extends RequestName> = Requests[K]['result']
+
+/** Every request name at runtime (the preload and transports only pass these). Checked against the table. */
+export const REQUEST_NAMES = [
+  'app.info',
+  'steps.list',
+  'settings.get',
+  'settings.set',
+  'recent.list',
+  'files.list',
+  'files.check',
+  'dialog.open',
+  'dialog.save',
+  'session.get',
+  'session.open',
+  'session.openDemo',
+  'session.close',
+  'session.save',
+  'session.checkpoint',
+  'session.resume',
+  'step.validate',
+  'step.run',
+  'job.cancel',
+  'log.list',
+  'chart.units',
+  'chart.lightReference',
+  'chart.raster',
+  'chart.firingRate',
+  'chart.sta',
+  'chart.eimage',
+] as const satisfies readonly RequestName[]
+
+export const EVENT_NAMES = [
+  'session.changed',
+  'job.started',
+  'job.progress',
+  'job.finished',
+  'log',
+  'menu.command',
+] as const satisfies readonly EventName[]
+
+// Compile-time check that the runtime lists name every row of the tables (a missing name fails here).
+type Missing<All, Listed> = Exclude<All, Listed>
+const requestListComplete: Missing<RequestName, (typeof REQUEST_NAMES)[number]> extends never ? true : never = true
+const eventListComplete: Missing<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never = true
+void requestListComplete
+void eventListComplete
+
+export function isRequestName(name: string): name is RequestName {
+  return (REQUEST_NAMES as readonly string[]).includes(name)
+}
+
+export function isEventName(name: string): name is EventName {
+  return (EVENT_NAMES as readonly string[]).includes(name)
+}
+
+/** What the preload exposes as `window.workbench` (raw: replies, not thrown errors, cross the bridge). */
+export interface PreloadBridge {
+  readonly transport: 'electron'
+  invoke(name: string, params: unknown): Promise<Reply<unknown>>
+  /** Subscribes to every contract event; returns the unsubscribe function. */
+  on(listener: (event: string, payload: unknown) => void): () => void
+  /** The file-system path of a file dropped onto the window. */
+  pathForFile(file: File): string | null
+}
+
+/** The typed API the renderer uses over either transport. */
+export interface WorkbenchApi {
+  readonly transport: Transport
+  invoke<K extends RequestName>(name: K, params: ParamsOf<K>): Promise<ResultOf<K>>
+  on<E extends EventName>(name: E, listener: (payload: Events[E]) => void): () => void
+  /** Electron only: the file-system path of a dropped File. */
+  pathForFile?(file: File): string | null
+}
+
+/** Electron channel names. */
+export const requestChannel = (name: RequestName): string => `workbench:req:${name}`
+export const EVENT_CHANNEL = 'workbench:event'

@@ -1,0 +1,57 @@
+// Browser mode: the same backend as the desktop app, served on 127.0.0.1 with a random token.
+//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--port N]
+// Prints "Workbench ready: http://127.0.0.1:<port>/?token=<token>" once it listens.
+
+import { resolve } from 'node:path'
+import { startWebHost } from './ipc/webHost'
+import { createWorkbenchService } from './workbench/create'
+
+interface WebArgs {
+  workdir: string
+  allow: string[]
+  port: number
+}
+
+function parseArgs(argv: string[]): WebArgs {
+  const args: WebArgs = { workdir: process.env.HDMEA_WORKDIR || process.cwd(), allow: [], port: 0 }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const value = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value`)
+      return v
+    }
+    if (a === '--workdir') args.workdir = value()
+    else if (a === '--allow') args.allow.push(resolve(value()))
+    else if (a === '--port') args.port = Number(value())
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--port N]\n')
+      process.exit(0)
+    } else throw new Error(`Unknown option '${a}'`)
+  }
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`--port must be 0..65535`)
+  return args
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  const service = createWorkbenchService({ transport: 'web', workdir: resolve(args.workdir), extraAllowedFolders: args.allow })
+  const host = await startWebHost({ service, rendererDir: resolve(import.meta.dirname, '../renderer'), port: args.port })
+  process.stdout.write(`Workbench ready (browser mode): ${host.url}\n`)
+  process.stdout.write(`Working folder: ${service.workdir}\n`)
+  let closing = false
+  const shutdown = async () => {
+    if (closing) return
+    closing = true
+    await host.close()
+    await service.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+}
+
+main().catch((err) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})

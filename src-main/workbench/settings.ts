@@ -1,0 +1,117 @@
+// The workbench's small persistent state: settings, recent recordings and archives, and the last
+// parameters used per dataset and step (so the wizard remembers where the user left off). One JSON file,
+// written through a temp file and a rename so a crash never leaves it half-written.
+
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { RecentArchive, RecentRecording, Settings } from '../ipc/contract'
+import { RequestError } from '../ipc/wire'
+
+export interface StoredState {
+  settings: Settings
+  recentRecordings: RecentRecording[]
+  recentArchives: RecentArchive[]
+  /** datasetId -> stepId -> params */
+  stepParams: Record<string, Record<string, Record<string, unknown>>>
+}
+
+const MAX_RECENT = 12
+const MAX_DATASETS_REMEMBERED = 50
+
+export function defaultSettings(workdir: string): Settings {
+  return {
+    memoryWarningGb: 8,
+    outputDir: join(workdir, 'artifacts'),
+    allowedFolders: [workdir],
+  }
+}
+
+export class SettingsStore {
+  readonly file: string
+  state: StoredState
+
+  constructor(file: string, workdir: string) {
+    this.file = resolve(file)
+    this.state = {
+      settings: defaultSettings(workdir),
+      recentRecordings: [],
+      recentArchives: [],
+      stepParams: {},
+    }
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<StoredState>
+      this.state = {
+        settings: { ...this.state.settings, ...(parsed.settings ?? {}) },
+        recentRecordings: parsed.recentRecordings ?? [],
+        recentArchives: parsed.recentArchives ?? [],
+        stepParams: parsed.stepParams ?? {},
+      }
+    } catch {
+      // No file yet, or unreadable: start from the defaults (and overwrite it on the next change).
+    }
+  }
+
+  get settings(): Settings {
+    return this.state.settings
+  }
+
+  update(patch: Partial<Settings>): Settings {
+    const next = { ...this.state.settings }
+    if (patch.memoryWarningGb !== undefined) {
+      const gb = Number(patch.memoryWarningGb)
+      if (!Number.isFinite(gb) || gb <= 0) {
+        throw new RequestError('CONFIGURATION', `memoryWarningGb must be a positive number (got ${JSON.stringify(patch.memoryWarningGb)})`, {
+          parameter: 'memoryWarningGb',
+        })
+      }
+      next.memoryWarningGb = gb
+    }
+    if (patch.outputDir !== undefined) {
+      if (typeof patch.outputDir !== 'string' || !patch.outputDir.trim()) {
+        throw new RequestError('CONFIGURATION', 'outputDir must be a folder path', { parameter: 'outputDir' })
+      }
+      next.outputDir = resolve(patch.outputDir.trim())
+    }
+    if (patch.allowedFolders !== undefined) {
+      if (!Array.isArray(patch.allowedFolders) || !patch.allowedFolders.every((f) => typeof f === 'string' && f.trim())) {
+        throw new RequestError('CONFIGURATION', 'allowedFolders must be a list of folder paths', { parameter: 'allowedFolders' })
+      }
+      next.allowedFolders = patch.allowedFolders.map((f) => resolve(f.trim()))
+    }
+    this.state.settings = next
+    this.persist()
+    return next
+  }
+
+  addRecentRecording(r: RecentRecording): void {
+    const same = (x: RecentRecording) => x.cmcrPath === r.cmcrPath && x.cmtrPath === r.cmtrPath
+    this.state.recentRecordings = [r, ...this.state.recentRecordings.filter((x) => !same(x))].slice(0, MAX_RECENT)
+    this.persist()
+  }
+
+  addRecentArchive(a: RecentArchive): void {
+    this.state.recentArchives = [a, ...this.state.recentArchives.filter((x) => x.path !== a.path)].slice(0, MAX_RECENT)
+    this.persist()
+  }
+
+  stepParams(datasetId: string): Record<string, Record<string, unknown>> {
+    return this.state.stepParams[datasetId] ?? {}
+  }
+
+  rememberStepParams(datasetId: string, stepId: string, params: Record<string, unknown>): void {
+    const all = this.state.stepParams
+    const entry = { ...(all[datasetId] ?? {}), [stepId]: params }
+    delete all[datasetId]
+    all[datasetId] = entry // re-inserted last: the oldest dataset is the first key
+    const ids = Object.keys(all)
+    for (const id of ids.slice(0, Math.max(0, ids.length - MAX_DATASETS_REMEMBERED))) delete all[id]
+    this.persist()
+  }
+
+  private persist(): void {
+    mkdirSync(dirname(this.file), { recursive: true })
+    const tmp = `${this.file}.tmp-${process.pid}`
+    writeFileSync(tmp, JSON.stringify(this.state, null, 2))
+    renameSync(tmp, this.file)
+  }
+}
