@@ -158,7 +158,7 @@ export const computeStaStep: StepDefinition<ComputeStaParams> = {
     const unsectioned: string[] = []
     for (const unitId of session.unitIds()) {
       const spikes = firstTrialSpikes(session.unit(unitId), movie)
-      if (spikes) work.push({ unitId, spikeSamples: Float64Array.from(spikes) })
+      if (spikes) work.push({ unitId, spikeSamples: spikes }) // cloned (not moved) into the task
       else unsectioned.push(unitId)
     }
     if (unsectioned.length > 0) {

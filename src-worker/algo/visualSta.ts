@@ -35,6 +35,8 @@ export function movieRelativeFrames(
   return out
 }
 
+const MAX_INT32_SPIKES = Math.floor((2 ** 31 - 1) / 255)
+
 export interface MovieShape {
   frames: number
   height: number
@@ -103,6 +105,28 @@ export function computeSta(
     sta.fill(Number.NaN)
     return { sta, nUsed, nExcluded }
   }
+  const acc =
+    movie instanceof Uint8Array && nUsed <= MAX_INT32_SPIKES
+      ? accumulateBytes(counts, movie, pixels, block)
+      : accumulateGeneric(counts, movie, pixels, block)
+  for (let j = 0; j < block; j++) sta[j] = acc[j] / nUsed
+  return { sta, nUsed, nExcluded }
+}
+
+/** Uint8 movie: integer sums in Int32 (exact and faster than float64; no overflow while N * 255 < 2^31). */
+function accumulateBytes(counts: Float64Array, movie: Uint8Array, pixels: number, block: number): Int32Array {
+  const acc = new Int32Array(block)
+  for (let s = 0; s < counts.length; s++) {
+    const c = counts[s]
+    if (c === 0) continue
+    const src = movie.subarray(s * pixels, s * pixels + block)
+    if (c === 1) for (let j = 0; j < block; j++) acc[j] += src[j]
+    else for (let j = 0; j < block; j++) acc[j] += c * src[j]
+  }
+  return acc
+}
+
+function accumulateGeneric(counts: Float64Array, movie: ArrayLike<number>, pixels: number, block: number): Float64Array {
   const acc = new Float64Array(block)
   for (let s = 0; s < counts.length; s++) {
     const c = counts[s]
@@ -110,6 +134,5 @@ export function computeSta(
     const base = s * pixels
     for (let j = 0; j < block; j++) acc[j] += c * movie[base + j]
   }
-  for (let j = 0; j < block; j++) sta[j] = acc[j] / nUsed
-  return { sta, nUsed, nExcluded }
+  return acc
 }

@@ -8,7 +8,10 @@ import { runStep } from '../../src-main/steps/framework'
 import { sectionSpikeTimesStep } from '../../src-main/steps/sectionSpikeTimes'
 import { PipelineSession } from '../../src-main/session/session'
 import { f64Scalar, group, i64, str, u64 } from '../../src-main/session/tree'
-import type { TaskPool } from '../../src-main/pool/taskPool'
+import { createTaskPool, type TaskPool } from '../../src-main/pool/taskPool'
+import { computeStaStep } from '../../src-main/steps/computeSta'
+import { computeSta } from '../../src-worker/algo/visualSta'
+import { encodeNpyUint8 } from '../../src-worker/npy'
 
 interface Bench {
   name: string
@@ -101,7 +104,71 @@ async function benchSectionSpikeTimes(): Promise<void> {
   }
 }
 
-export const BENCHES: Bench[] = [{ name: 'section_spike_times', run: benchSectionSpikeTimes }]
+// ---------- compute_sta: visual STA over a production-size noise movie, with the real worker pool ----------
+
+async function benchComputeSta(): Promise<void> {
+  const FRAMES = 10_800 // the production noise movie: 3 min at ~60 display frames/s, 15 x 15
+  const P = 15 * 15
+  const random = rng(7)
+  const movie = Uint8Array.from({ length: FRAMES * P }, () => (random() < 0.5 ? 0 : 255))
+
+  // One unit on the main thread: the histogram form against gathering one window per spike.
+  for (const nSpikes of [1_000, 5_000, 20_000]) {
+    const frames = Int32Array.from({ length: nSpikes }, () => Math.floor(random() * FRAMES))
+    let t0 = performance.now()
+    computeSta(frames, movie, { frames: FRAMES, height: 15, width: 15 }, [-60, 0])
+    const hist = performance.now() - t0
+    t0 = performance.now()
+    const acc = new Float64Array(60 * P)
+    for (const f of frames) {
+      if (f < 60) continue
+      const base = (f - 60) * P
+      for (let j = 0; j < 60 * P; j++) acc[j] += movie[base + j]
+    }
+    const gather = performance.now() - t0
+    console.log(`compute_sta, 1 unit, ${nSpikes} spikes, (60, 15, 15): histogram ${hist.toFixed(1)} ms, per-spike windows ${gather.toFixed(1)} ms`)
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sta-'))
+  const pool = createTaskPool()
+  try {
+    writeFileSync(join(dir, 'noise_bench.npy'), encodeNpyUint8([FRAMES, 15, 15], movie))
+    const ts = Float64Array.from({ length: FRAMES + 200 }, (_, k) => 1000 + Math.round((k * 20000) / 60.4))
+    const units = 100
+    const spikesPerUnit = 5000
+    const session = new PipelineSession({ datasetId: 'bench_sta' })
+    const unitTree: Record<string, ReturnType<typeof group>> = {}
+    for (let u = 0; u < units; u++) {
+      const spikes = Float64Array.from({ length: spikesPerUnit }, () => Math.floor(ts[60] + random() * (ts[FRAMES + 60] - ts[60]))).sort()
+      unitTree[`unit_${u + 1}`] = group({
+        spike_times_sectioned: group({ noise_bench: group({ trials_spike_times: group({ '0': i64(spikes) }) }) }),
+      })
+    }
+    session.addUnits(unitTree)
+    session.addMetadata({ frame_timestamps: u64(ts) })
+    session.addStimulus({ section_time: group({ noise_bench: i64([ts[0], ts[FRAMES + 60]], [1, 2]) }) })
+    session.markStepComplete('section_spike_times')
+    const times: number[] = []
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = performance.now()
+      await runStep(computeStaStep, session, { stimulus_dir: dir }, { pool })
+      times.push((performance.now() - t0) / 1000)
+    }
+    const best = Math.min(...times)
+    console.log(
+      `compute_sta step: ${units} units x ${spikesPerUnit} spikes, movie (${FRAMES}, 15, 15), window (-60, 0), ${pool.threads} threads: ` +
+        `best ${best.toFixed(2)} s (${(units / best).toFixed(1)} units/s), runs ${times.map((t) => t.toFixed(2)).join(' / ')} s (spec target: 100+ units in < 5 min)`,
+    )
+  } finally {
+    await pool.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export const BENCHES: Bench[] = [
+  { name: 'section_spike_times', run: benchSectionSpikeTimes },
+  { name: 'compute_sta', run: benchComputeSta },
+]
 
 const only = process.argv[2]
 for (const b of BENCHES) {

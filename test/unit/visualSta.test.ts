@@ -91,6 +91,8 @@ describe('histogram form equals the gathered-windows mean', () => {
       expect(r.nUsed).toBe(g.used)
       expect(r.nExcluded).toBe(frames.length - g.used)
       expect(r.sta).toEqual(g.sta)
+      // the same through the float64 path for a movie that is not a Uint8Array
+      expect(computeSta(frames, Array.from(movie), { frames: n, height: 7, width: 5 }, cover).sta).toEqual(g.sta)
     }
   })
 })
