@@ -1,5 +1,5 @@
 // Browser mode: the same backend as the desktop app, served on 127.0.0.1 with a random token.
-//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--port N]
+//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N]
 // Prints "Workbench ready: http://127.0.0.1:<port>/?token=<token>" once it listens.
 
 import { resolve } from 'node:path'
@@ -8,6 +8,7 @@ import { createWorkbenchService } from './workbench/create'
 
 interface WebArgs {
   workdir: string
+  demoDir?: string
   allow: string[]
   port: number
 }
@@ -23,9 +24,10 @@ function parseArgs(argv: string[]): WebArgs {
     }
     if (a === '--workdir') args.workdir = value()
     else if (a === '--allow') args.allow.push(resolve(value()))
+    else if (a === '--demo-dir') args.demoDir = resolve(value())
     else if (a === '--port') args.port = Number(value())
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--port N]\n')
+      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N]\n')
       process.exit(0)
     } else throw new Error(`Unknown option '${a}'`)
   }
@@ -35,7 +37,12 @@ function parseArgs(argv: string[]): WebArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
-  const service = createWorkbenchService({ transport: 'web', workdir: resolve(args.workdir), extraAllowedFolders: args.allow })
+  const service = createWorkbenchService({
+    transport: 'web',
+    workdir: resolve(args.workdir),
+    extraAllowedFolders: args.allow,
+    demoDir: args.demoDir,
+  })
   const host = await startWebHost({ service, rendererDir: resolve(import.meta.dirname, '../renderer'), port: args.port })
   process.stdout.write(`Workbench ready (browser mode): ${host.url}\n`)
   process.stdout.write(`Working folder: ${service.workdir}\n`)

@@ -1,5 +1,7 @@
 // Builds the workbench service as both entry points (Electron main and the web host) use it.
 
+import { join, resolve } from 'node:path'
+import { ensureDemoRecording } from '../demo'
 import type { Transport } from '../ipc/contract'
 import { WorkbenchService } from './service'
 
@@ -8,13 +10,17 @@ export function createWorkbenchService(options: {
   workdir: string
   configDir?: string
   extraAllowedFolders?: string[]
+  /** Where the demo recording is generated (default <workdir>/demo); it is always an allowed folder. */
+  demoDir?: string
 }): WorkbenchService {
+  const demoDir = resolve(options.demoDir ?? join(options.workdir, 'demo'))
   const service = new WorkbenchService({
     transport: options.transport,
     workdir: options.workdir,
     configDir: options.configDir,
+    demo: () => ensureDemoRecording(demoDir),
     version: process.env.npm_package_version || '0.1.0',
   })
-  if (options.extraAllowedFolders?.length) service.allowFolders(options.extraAllowedFolders)
+  service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir])
   return service
 }

@@ -52,8 +52,8 @@ export interface WorkbenchOptions {
   workdir: string
   /** Where settings.json lives (Electron: userData). Defaults to <workdir>/.workbench. */
   configDir?: string
-  /** Generates (if absent) and describes the demo recording in the given folder. */
-  demo?: (dir: string) => Promise<DemoRecordingInfo>
+  /** Generates (if absent) and describes the demo recording. */
+  demo?: () => Promise<DemoRecordingInfo>
   createPool?: () => TaskPool
   /** The step list (defaults to the registry). */
   steps?: StepDefinition<any>[]
@@ -241,9 +241,8 @@ export class WorkbenchService {
   private async openDemo(): Promise<SessionSnapshot> {
     if (!this.options.demo) throw new RequestError('UNSUPPORTED', 'The demo recording is not available in this build')
     this.requireIdle('open the demo')
-    const dir = join(this.workdir, 'demo')
-    this.addLog('info', `Preparing the demo recording in ${dir}…`)
-    const demo = await this.options.demo(dir)
+    this.addLog('info', 'Preparing the demo recording (generated once, a few seconds)…')
+    const demo = await this.options.demo()
     const snap = await this.openRecording({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath })
     this.recommended = demo.recommendedParams ?? {}
     return this.emitSession() ?? snap
