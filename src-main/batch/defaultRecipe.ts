@@ -1,7 +1,9 @@
 // The recipe a batch gets when none is given: the Quick Start steps with their defaults. Where a step
-// needs stimulus files (playlist, movie lengths, noise movie), the values come from `stimulusParams`,
-// which the caller takes from the demo resources.
+// needs stimulus files (playlist, movie lengths, stimulus configs), the values come from the bundled
+// demo resources; the noise movie is found per recording (its folder, then its stimuli/ subfolder).
 
+import { DEMO_NOISE_MOVIE, DEMO_PLAYLIST } from '../demo'
+import { resourcePath } from '../resources'
 import { ConfigurationError } from '../session/errors'
 import type { StepDefinition } from '../steps/framework'
 import { PER_RECORDING_PARAMS, RECIPE_FORMAT, RECIPE_VERSION, validateRecipe, type Recipe } from './recipe'
@@ -15,9 +17,22 @@ export const QUICK_START: readonly { step: string | string[]; params?: Record<st
   { step: 'extract_features', params: { features: ['frif'] } },
 ]
 
+/** The stimulus parameters of the bundled demo set (resources/demo), per step id. */
+export function demoStimulusParams(): Record<string, Record<string, unknown>> {
+  return {
+    add_section_time: {
+      playlist_name: DEMO_PLAYLIST,
+      playlist_file: resourcePath('demo', 'playlist.csv'),
+      movie_length_file: resourcePath('demo', 'movie_length.csv'),
+    },
+    section_spike_times: { stimulus_config_dir: [resourcePath('demo', 'stimuli')] },
+    compute_sta: { movie_name: DEMO_NOISE_MOVIE },
+  }
+}
+
 export function quickStartRecipe(
   steps: readonly StepDefinition<any>[],
-  stimulusParams: Record<string, Record<string, unknown>> = {},
+  stimulusParams: Record<string, Record<string, unknown>> = demoStimulusParams(),
 ): Recipe {
   const known = new Map(steps.map((s) => [s.id, s]))
   const perRecording = new Set<string>(PER_RECORDING_PARAMS)

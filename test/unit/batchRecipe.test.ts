@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quickStartRecipe } from '../../src-main/batch/defaultRecipe'
 import { loadRecipe, sameRecipe, saveRecipe, validateRecipe } from '../../src-main/batch/recipe'
@@ -128,6 +128,11 @@ describe('quickStartRecipe', () => {
       { step: 'compute_sta', params: {} },
       { step: 'extract_features', params: { features: ['frif'] } },
     ])
+  })
+
+  it('takes stimulus files from the bundled demo resources by default', () => {
+    const r = quickStartRecipe(STEPS)
+    expect(r.steps[1]).toEqual({ step: 'add_section_time', params: { playlist_file: resolve('resources/demo/playlist.csv') } })
   })
 
   it('prefers the eimage loader when registered, and fails clearly when a Quick Start step is missing', () => {
