@@ -9,3 +9,4 @@ export function workerInfo(): { threadId: number } {
 }
 export * from './tasks/staTasks'
 export * from './tasks/eimageTasks'
+export * from './tasks/mcsTasks'

@@ -1,12 +1,14 @@
 // The step registry: every pipeline step the wizard, the CLI and the batch queue can run, in pipeline order.
 
 import type { StepDefinition } from './framework'
+import { loadRecordingStep } from './loadRecording'
 import { addSectionTimeStep } from './addSectionTime'
 import { sectionSpikeTimesStep } from './sectionSpikeTimes'
 import { computeStaStep } from './computeSta'
 import { extractFeaturesStep } from './extractFeatures'
 
 export const STEPS: StepDefinition<any>[] = [
+  loadRecordingStep,
   addSectionTimeStep,
   sectionSpikeTimesStep,
   computeStaStep,

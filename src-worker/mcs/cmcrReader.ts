@@ -24,9 +24,11 @@ import {
   isGroup,
   openHdf5ReadOnly,
   readAttributes,
+  readAttributesTyped,
   readCompoundRecords,
   recordNumber,
   recordString,
+  type TypedValue,
 } from './h5util'
 
 export type SensorAxisOrder = 'time,col,row' | 'time,row,col'
@@ -61,6 +63,8 @@ export interface CmcrFile {
   path: string
   /** All root attributes, decoded (strings cleaned, 1-element arrays unwrapped). */
   meta: Record<string, AttrValue>
+  /** The same with each value's kind (int/float/string), for faithful storage. */
+  metaTyped: Record<string, TypedValue>
   /** 1e6 / Tick where a Tick exists, else the hdmea estimate, else 20000 (see samplingRateSource). */
   samplingRate: number
   samplingRateSource: 'tick' | 'estimate' | 'default'
@@ -168,7 +172,8 @@ export async function openCmcr(path: string): Promise<CmcrFile> {
 }
 
 function buildCmcr(path: string, file: H5File): CmcrFile {
-  const meta = readAttributes(file)
+  const metaTyped = readAttributesTyped(file)
+  const meta = Object.fromEntries(Object.entries(metaTyped).map(([k, v]) => [k, v.value]))
   const kind = detectMcsKind(file)
   if (kind === 'cmtr') {
     throw new FileAccessError(
@@ -261,6 +266,7 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
   return {
     path,
     meta,
+    metaTyped,
     samplingRate,
     samplingRateSource,
     samplingRateEstimate,

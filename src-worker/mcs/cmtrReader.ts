@@ -23,8 +23,11 @@ import {
   numericFieldReader,
   openHdf5ReadOnly,
   readAttributes,
-  readCompoundRecords,
+  readAttributesTyped,
+  readCompoundRecordsTyped,
   readRawRows,
+  type TypedValue,
+  type ValueKind,
 } from './h5util'
 import { detectMcsKind, externalLinkTarget } from './cmcrReader'
 
@@ -47,6 +50,8 @@ export interface PeaksTable {
   cutouts: Float32Array | null
   /** Every numeric field by its file name (only when requested with allFields). */
   fields: Record<string, Float64Array> | null
+  /** Stored type of every numeric field, e.g. 'int64', 'int16', 'float64'. */
+  fieldTypes: Record<string, string>
   /** The Peaks dataset's own attributes (AmplitudeThreshold, Tick, ...). */
   attrs: Record<string, AttrValue>
 }
@@ -56,8 +61,10 @@ export interface CmtrUnit {
   unitNum: number
   /** Unit group attributes (UnitID, SensorID, Row, Column, ID.*). */
   attrs: Record<string, AttrValue>
+  attrsTyped: Record<string, TypedValue>
   /** The first 'Unit Info' record with field names as stored, or null if absent. */
   unitInfo: Record<string, AttrValue> | null
+  unitInfoKinds: Record<string, ValueKind>
   /** 1-based Row/Column/SensorID: Unit Info first, then unit attributes, then derived from SensorID. */
   row: number | null
   col: number | null
@@ -69,6 +76,7 @@ export interface CmtrUnit {
 export interface CmtrFile {
   path: string
   meta: Record<string, AttrValue>
+  metaTyped: Record<string, TypedValue>
   /** Basename of the raw file named by the /Acquisition external link, if there is one. */
   linkedCmcrName: string | null
   units: CmtrUnitRef[]
@@ -78,6 +86,8 @@ export interface CmtrFile {
    * Timestamps stay on the vendor's global µs clock (sample = (t − From) / Tick of the acquisition).
    */
   readPeaks(ref: CmtrUnitRef, options?: { cutouts?: boolean; allFields?: boolean }): PeaksTable | null
+  /** A small float dataset of a unit ('RoiSTAs', 'Unmixing') as float32, or null if absent. */
+  readUnitMatrix(ref: CmtrUnitRef, name: 'RoiSTAs' | 'Unmixing'): { data: Float32Array; shape: number[] } | null
   close(): void
 }
 
@@ -102,7 +112,8 @@ export async function openCmtr(path: string): Promise<CmtrFile> {
 }
 
 function buildCmtr(path: string, file: H5File): CmtrFile {
-  const meta = readAttributes(file)
+  const metaTyped = readAttributesTyped(file)
+  const meta = Object.fromEntries(Object.entries(metaTyped).map(([k, v]) => [k, v.value]))
   const rootNames = childNames(file)
   const kind = detectMcsKind(file)
   if (kind === 'cmcr') {
@@ -142,15 +153,19 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
   return {
     path,
     meta,
+    metaTyped,
     linkedCmcrName,
     units,
     readUnit(ref) {
       const g = unitGroup(ref)
-      const attrs = readAttributes(g)
+      const attrsTyped = readAttributesTyped(g)
+      const attrs = Object.fromEntries(Object.entries(attrsTyped).map(([k, v]) => [k, v.value]))
       let unitInfo: Record<string, AttrValue> | null = null
+      let unitInfoKinds: Record<string, ValueKind> = {}
       const infoDs = getIfExists(g, 'Unit Info')
       if (infoDs && isDataset(infoDs)) {
-        const recs = readCompoundRecords(infoDs)
+        const { records: recs, kinds } = readCompoundRecordsTyped(infoDs)
+        unitInfoKinds = kinds
         if (recs.length > 0) {
           unitInfo = {}
           for (const [k, v] of Object.entries(recs[0])) {
@@ -173,13 +188,23 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
       const peaks = getIfExists(g, 'Peaks')
       const hasPeaks = !!peaks && isDataset(peaks)
       const peaksRowCount = hasPeaks ? ((peaks as Dataset).shape?.[0] ?? 0) : 0
-      return { name: ref.name, unitNum: ref.unitNum, attrs, unitInfo, row, col, sensorId, peaksRowCount, hasPeaks }
+      return { name: ref.name, unitNum: ref.unitNum, attrs, attrsTyped, unitInfo, unitInfoKinds, row, col, sensorId, peaksRowCount, hasPeaks }
     },
     readPeaks(ref, options = {}) {
       const g = unitGroup(ref)
       const ds = getIfExists(g, 'Peaks')
       if (!ds || !isDataset(ds)) return null
       return readPeaksTable(path, ds, options)
+    },
+    readUnitMatrix(ref, name) {
+      const ds = getIfExists(unitGroup(ref), name)
+      if (!ds || !isDataset(ds) || ds.metadata.compound_type) return null
+      const v = ds.value as unknown
+      if (!ArrayBuffer.isView(v)) return null
+      const arr = v as unknown as ArrayLike<number | bigint>
+      const data = new Float32Array(arr.length)
+      for (let i = 0; i < arr.length; i++) data[i] = Number(arr[i])
+      return { data, shape: ds.shape ?? [data.length] }
     },
     close() {
       if (!closed) {
@@ -248,6 +273,12 @@ function readPeaksTable(path: string, ds: Dataset, options: { cutouts?: boolean;
     cutoutFields: cutoutSpecs.map((f) => f.name),
     cutouts,
     fields: all,
+    fieldTypes: Object.fromEntries(fields.filter((f) => f.kind !== 'string' && f.kind !== 'other').map((f) => [f.name, fieldTypeName(f)])),
     attrs,
   }
+}
+
+function fieldTypeName(f: FieldSpec): string {
+  if (f.kind === 'float') return f.size === 4 ? 'float32' : 'float64'
+  return `${f.kind === 'uint' ? 'uint' : 'int'}${f.size * 8}`
 }

@@ -100,9 +100,23 @@ export function decodeAttrValue(raw: unknown): AttrValue | undefined {
   return undefined
 }
 
-/** All attributes of an object, decoded; an attribute that cannot be read or decoded is skipped. */
-export function readAttributes(obj: Group | Dataset): Record<string, AttrValue> {
-  const out: Record<string, AttrValue> = {}
+export type ValueKind = 'int' | 'float' | 'string'
+
+export interface TypedValue {
+  value: AttrValue
+  kind: ValueKind
+}
+
+function kindOfType(type: number): ValueKind | null {
+  if (type === Module.H5T_class_t.H5T_INTEGER.value || type === Module.H5T_class_t.H5T_ENUM.value) return 'int'
+  if (type === Module.H5T_class_t.H5T_FLOAT.value) return 'float'
+  if (type === Module.H5T_class_t.H5T_STRING.value) return 'string'
+  return null
+}
+
+/** All attributes of an object, decoded with their kind; unreadable or unsupported ones are skipped. */
+export function readAttributesTyped(obj: Group | Dataset): Record<string, TypedValue> {
+  const out: Record<string, TypedValue> = {}
   let attrs
   try {
     attrs = obj.attrs
@@ -111,13 +125,20 @@ export function readAttributes(obj: Group | Dataset): Record<string, AttrValue> 
   }
   for (const name of Object.keys(attrs)) {
     try {
-      const v = decodeAttrValue(attrs[name].value)
-      if (v !== undefined) out[name] = v
+      const a = attrs[name]
+      const kind = kindOfType(a.metadata.type)
+      const v = decodeAttrValue(a.value)
+      if (v !== undefined && kind) out[name] = { value: v, kind }
     } catch {
       // an attribute of an unsupported type is skipped, as the Python does
     }
   }
   return out
+}
+
+/** All attributes of an object, decoded; an attribute that cannot be read or decoded is skipped. */
+export function readAttributes(obj: Group | Dataset): Record<string, AttrValue> {
+  return Object.fromEntries(Object.entries(readAttributesTyped(obj)).map(([k, v]) => [k, v.value]))
 }
 
 export function attrNumber(attrs: Record<string, AttrValue>, name: string): number | undefined {
@@ -234,6 +255,20 @@ export function readRawRows(ds: Dataset, start: number, count: number): Uint8Arr
 
 /** A compound table's rows as records keyed by field name (for small tables: meta tables, Unit Info). */
 export function readCompoundRecords(ds: Dataset): Array<Record<string, unknown>> {
+  return readCompoundRecordsTyped(ds).records
+}
+
+/** Records plus the kind of every field (int/float/string; other member types are left out of `kinds`). */
+export function readCompoundRecordsTyped(ds: Dataset): { records: Array<Record<string, unknown>>; kinds: Record<string, ValueKind> } {
+  const kinds: Record<string, ValueKind> = {}
+  for (const m of ds.metadata.compound_type?.members ?? []) {
+    const k = kindOfType(m.type)
+    if (k) kinds[m.name] = k
+  }
+  return { records: readCompoundRecordsRaw(ds), kinds }
+}
+
+function readCompoundRecordsRaw(ds: Dataset): Array<Record<string, unknown>> {
   const md = ds.metadata
   const names = md.compound_type?.members.map((m) => m.name)
   if (!names) throw new Error(`${ds.path} is not a compound table`)
