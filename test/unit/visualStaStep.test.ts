@@ -103,6 +103,18 @@ describe('compute_sta step with the worker pool', () => {
     expect(firstTrialSpikes(s.unit('unit_2'), MOVIE)?.length).toBe(3)
   })
 
+  it('runs on a session resumed from an archive (trial keys read back as strings)', async () => {
+    const s = makeSession({ unit_1: unitWith([70, 80, 90]) })
+    const path = await s.save(join(dir, 'resume.h5'))
+    const resumed = await PipelineSession.load(path)
+    const report = await runStep(computeStaStep, resumed, { stimulus_dir: dir, cover_range: [-5, 0] }, { pool })
+    expect(report.warnings).toEqual([])
+    const sta = getNode(resumed.unit('unit_1'), `features/sta_${MOVIE}/data`) as { data: Float32Array }
+    // mean spike frame 80: STA[k, p] = 80 - 5 + k + p
+    expect(sta.data[0]).toBe(75)
+    expect(sta.data[4 * H * W + 5]).toBe(84)
+  })
+
   it('rejects several noise movies, naming them, and leaves the session unchanged', async () => {
     expect(() => chooseNoiseMovie(['a_noise', 'b', 'C_NOISE'])).toThrow(/several noise movies.*a_noise, C_NOISE/)
     expect(() => chooseNoiseMovie(['step_up'])).toThrow(/no movie whose name contains "noise".*step_up/)
