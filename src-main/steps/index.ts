@@ -3,6 +3,7 @@
 import type { StepDefinition } from './framework'
 import { loadRecordingStep } from './loadRecording'
 import { addSectionTimeStep } from './addSectionTime'
+import { addSectionTimeAnalogStep } from './addSectionTimeAnalog'
 import { sectionSpikeTimesStep } from './sectionSpikeTimes'
 import { computeStaStep } from './computeSta'
 import { extractFeaturesStep } from './extractFeatures'
@@ -10,6 +11,7 @@ import { extractFeaturesStep } from './extractFeatures'
 export const STEPS: StepDefinition<any>[] = [
   loadRecordingStep,
   addSectionTimeStep,
+  addSectionTimeAnalogStep,
   sectionSpikeTimesStep,
   computeStaStep,
   extractFeaturesStep,
