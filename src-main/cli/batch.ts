@@ -189,6 +189,8 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
           `(${queue.getRecipe().steps.map((s) => s.step).join(' > ')})${already ? `, ${already} already done` : ''}\n`,
       )
       let finished = 0
+      // An item's change is announced more than once; print its line once per attempt.
+      const printed = new Map<string, number>()
       const tty = out.isTTY === true
       queue.on('item', (item) => {
         if (item.state === 'running' && tty && item.progress) {
@@ -198,7 +200,9 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
               `${item.etaS !== null ? `, ~${fmtSeconds(item.etaS)} left` : ''}`,
           )
         }
-        if (item.state === 'done' || item.state === 'skipped' || item.state === 'failed' || item.state === 'cancelled') {
+        const final = item.state === 'done' || item.state === 'skipped' || item.state === 'failed' || item.state === 'cancelled'
+        if (final && printed.get(item.id) !== item.attempts) {
+          printed.set(item.id, item.attempts)
           finished++
           const time = item.state === 'skipped' ? '' : ` ${fmtSeconds(item.elapsedS)}`
           out.write(`${tty ? '\r\x1b[K' : ''}[${finished}/${total - already}] ${item.state.padEnd(9)} ${item.id}${time}  ${itemDetail(item)}\n`)
