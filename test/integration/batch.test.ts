@@ -156,6 +156,28 @@ describe('batch CLI', () => {
     expect(existsSync(join(out, '.hdmea-batch', 'lock'))).toBe(false)
   })
 
+  it('Ctrl+C stops cleanly: exit 130, nothing left running in the queue, the folder unlocked', async () => {
+    const out = join(root, 'out-sigint')
+    const child = spawn(process.execPath, [CLI, 'batch', join(root, 'recordings', 'ret_a'), join(root, 'recordings', 'ret_c'), '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline && !(await readQueue(out))?.items.some((i) => i.state === 'running')) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    child.kill('SIGINT')
+    expect(await exited, output).toBe(130)
+    expect(output).toContain('run the same command again to resume')
+    const q = await readQueue(out)
+    expect(q!.items.filter((i) => i.state === 'running')).toEqual([])
+    expect(q!.items.some((i) => i.state === 'queued')).toBe(true)
+    expect(existsSync(join(out, '.hdmea-batch', 'lock'))).toBe(false)
+  })
+
   it('exits non-zero and names the failure when a recording fails, and 2 on bad arguments', () => {
     const res = spawnSync(process.execPath, [CLI, 'batch', join(root, 'recordings', 'ret_d'), '--out', join(root, 'out-fail')], { encoding: 'utf8' })
     expect(res.status).toBe(1)
