@@ -54,17 +54,17 @@ export async function startHost(workdir: string, extraArgs: string[] = []): Prom
   }
 }
 
-/** Pixels of a canvas that differ from its corner pixel (the background): proof that something was drawn. */
+/** Pixels of a chart's canvases (ECharts may add hover layers) that differ from their corner pixel (the background). */
 export const INKED_PIXELS_SCRIPT = `(el) => {
-  const canvas = el.querySelector('canvas')
-  if (!canvas) return 0
-  const ctx = canvas.getContext('2d')
-  const { width, height } = canvas
-  const d = ctx.getImageData(0, 0, width, height).data
-  const bg = [d[0], d[1], d[2], d[3]]
   let n = 0
-  for (let i = 0; i < d.length; i += 4) {
-    if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) + Math.abs(d[i + 3] - bg[3]) > 40) n++
+  for (const canvas of el.querySelectorAll('canvas')) {
+    const { width, height } = canvas
+    if (!width || !height) continue
+    const d = canvas.getContext('2d').getImageData(0, 0, width, height).data
+    const bg = [d[0], d[1], d[2], d[3]]
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) + Math.abs(d[i + 3] - bg[3]) > 40) n++
+    }
   }
   return n
 }`
