@@ -32,10 +32,18 @@ export function analogMarkerKey(movie: string): string {
   return `section_time_analog_${movie}`
 }
 
-/** True when the movie's section_time came from add_section_time_analog (sample rows, no stimulus config). */
+/**
+ * True when the movie's section_time came from add_section_time_analog (sample rows, no stimulus
+ * config): our metadata marker, the root attribute of a Python immediate archive, or a Python session
+ * that recorded its analog sectioning step (`section_spike_times_analog:<movie>`).
+ */
 export function isAnalogMovie(session: PipelineSession, movie: string): boolean {
   const key = analogMarkerKey(movie)
-  return session.metadata.children.has(key) || session.extraRootAttrs.has(key)
+  return (
+    session.metadata.children.has(key) ||
+    session.extraRootAttrs.has(key) ||
+    session.completedSteps.has(`section_spike_times_analog:${movie}`)
+  )
 }
 
 /** The movies in stimulus/section_time, in listing order. */

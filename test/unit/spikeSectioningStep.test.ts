@@ -204,3 +204,22 @@ describe('section_spike_times across save and load', () => {
     )
   })
 })
+
+describe('analog movies in archives written by the Python pipeline', () => {
+  it('are recognised by the root attribute or the analog sectioning step name', async () => {
+    for (const mark of ['root-attr', 'step'] as const) {
+      const f = fixture()
+      await runStep(addSectionTimeStep, f.session, f.csv, { pool: noPool })
+      const s = f.session
+      getGroup(s.stimulus, 'section_time')!.children.set('iprgc_test', i64([1_400_000, 1_500_000], [1, 2]))
+      if (mark === 'root-attr') s.extraRootAttrs.set('section_time_analog_iprgc_test', str('{"threshold_value": 100000.0}'))
+      else s.markStepComplete('section_spike_times_analog:iprgc_test')
+      const report = await runStep(sectionSpikeTimesStep, s, { stimulus_config_dir: f.configDirs }, { pool: noPool })
+      expect(report.warnings.some((w) => w.includes('iprgc_test'))).toBe(false)
+      expect(values(s, 'unit_1/spike_times_sectioned/iprgc_test/trials_spike_times/0')).toEqual(spikesIn(1_360_000, 1_500_000))
+      // A playlist rerun keeps the entry.
+      await runStep(addSectionTimeStep, s, f.csv, { pool: noPool })
+      expect(getNode(s.stimulus, 'section_time/iprgc_test')).toBeDefined()
+    }
+  })
+})
