@@ -86,6 +86,8 @@ export interface GeneratorOptions {
   /** Include every unit's spike times in the truth JSON (default true). */
   truthSpikes?: boolean
   sensorNoiseSd?: number
+  /** Unit numbers that get an empty Peaks table (a sorter unit without peaks). */
+  silentUnits?: number[]
 }
 
 export interface GeneratedRecording {
@@ -203,7 +205,12 @@ export async function generateRecording(opts: GeneratorOptions): Promise<Generat
     seed,
   })
   const placed = placeUnits(opts.nUnits, GRID, opts.rfUnits ?? Math.ceil(opts.nUnits / 2), noiseSize, seed, opts.baseRateHz ?? 4)
-  const units: UnitTruth[] = placed.map((u) => ({ ...u, ...generateSpikes(timeline, playlist, u, opts.excludedFraction ?? 0.15, seed) }))
+  const silent = new Set(opts.silentUnits ?? [])
+  const units: UnitTruth[] = placed.map((u) =>
+    silent.has(u.unitNum)
+      ? { ...u, peakSamples: new Float64Array(0), include: new Uint8Array(0) }
+      : { ...u, ...generateSpikes(timeline, playlist, u, opts.excludedFraction ?? 0.15, seed) },
+  )
 
   const cmcrPath = join(opts.dir, `${opts.stem}.cmcr`)
   const cmtrPath = join(opts.dir, `${opts.stem}-.cmtr`)
