@@ -1,0 +1,201 @@
+// Archive benchmark: a session shaped like a real 20-minute recording is saved and loaded again.
+// Prints throughput (MB/s), the session size, and peak RSS (sampled from a worker thread, because
+// h5wasm writes synchronously and blocks this thread's timers, plus the kernel's maxRSS).
+// Targets: save >= 200 MB/s; peak RSS <= 1.5 x session size.
+// Run: npm run bench:archive
+
+import { Worker } from 'node:worker_threads'
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { PipelineSession, isoNow } from '../../src-main/session/session'
+import { type ArchiveFs, nodeArchiveFs, saveArchiveFile, writeArchive } from '../../src-main/archive'
+import { h5ready } from '../../src-main/archive/h5'
+import { f32, f64, group, str, u64 } from '../../src-main/session/tree'
+
+const UNITS = 300
+const SPIKES = 20_000
+const LIGHT_SAMPLES = 24_000_000 // 20 min at 20 kHz
+const MB = 1024 * 1024
+
+setFlagsFromString('--expose_gc')
+const gc = runInNewContext('gc') as () => void
+
+/** Samples process RSS every 5 ms on a worker thread; `peak()` returns and resets the maximum. */
+function rssSampler() {
+  const shared = new Float64Array(new SharedArrayBuffer(8))
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const peak = new Float64Array(workerData);
+     setInterval(() => { const r = process.memoryUsage.rss(); if (r > peak[0]) peak[0] = r; }, 5);`,
+    { eval: true, workerData: shared.buffer },
+  )
+  worker.unref()
+  return {
+    peak(): number {
+      const v = Math.max(shared[0], process.memoryUsage.rss())
+      shared[0] = 0
+      return v
+    },
+    stop: () => worker.terminate(),
+  }
+}
+
+function buildSession(): PipelineSession {
+  const s = new PipelineSession({ datasetId: '2025.04.10-11.12.57-Rec' })
+  let seed = 12345
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296)
+  for (let u = 0; u < UNITS; u++) {
+    const spikes = new Float64Array(SPIKES)
+    let t = 0
+    for (let i = 0; i < SPIKES; i++) spikes[i] = t += 1 + Math.floor(rand() * 1200)
+    const sta = new Float32Array(50 * 65 * 65)
+    for (let i = 0; i < sta.length; i++) sta[i] = rand() - 0.5
+    const waveform = new Float32Array(60).map(() => rand())
+    const rate = new Float32Array(12_000).map(() => rand() * 20)
+    s.addUnits({
+      [`unit_${String(u + 1).padStart(3, '0')}`]: group(
+        {
+          spike_times: u64(spikes),
+          waveform: f32(waveform),
+          firing_rate_10hz: f32(rate),
+          features: group({ eimage_sta: group({ data: f32(sta, [50, 65, 65]), metadata: group({ n_spikes_used: f64([SPIKES], []) }) }) }),
+        },
+        { row: f64([u % 65], []), original_name: str(`Unit_${u + 1}`) },
+      ),
+    })
+  }
+  const light = (n: number) => {
+    const a = new Float32Array(n)
+    for (let i = 0; i < n; i++) a[i] = Math.sin(i / 1000)
+    return f32(a)
+  }
+  s.addStimulus({
+    light_reference: group({
+      raw_ch1: light(LIGHT_SAMPLES),
+      raw_ch2: light(LIGHT_SAMPLES),
+      '10hz_ch1': light(LIGHT_SAMPLES / 2000),
+      '10hz_ch2': light(LIGHT_SAMPLES / 2000),
+      '1khz_ch1': light(LIGHT_SAMPLES / 20),
+      '1khz_ch2': light(LIGHT_SAMPLES / 20),
+    }),
+  })
+  s.addMetadata({ acquisition_rate: f64([20000], []), frame_timestamps: u64(new Float64Array(72_000).map((_, i) => 1000 + i * 333)) })
+  s.markStepComplete('load_recording_with_eimage_sta')
+  return s
+}
+
+interface SaveResult {
+  dir: string
+  seconds: number
+  fileBytes: number
+  phase: { write: number; fsync: number; rename: number }
+  peak: number
+  path: string
+}
+
+/** session.save() is exactly this call; going through saveArchiveFile lets us time its phases. */
+async function timedSave(session: PipelineSession, dir: string, sampler: ReturnType<typeof rssSampler>): Promise<SaveResult> {
+  const phase = { write: 0, fsync: 0, rename: 0 }
+  const timed = <A extends unknown[], R>(key: keyof typeof phase, fn: (...a: A) => Promise<R>) => async (...a: A) => {
+    const t = performance.now()
+    try {
+      return await fn(...a)
+    } finally {
+      phase[key] += (performance.now() - t) / 1000
+    }
+  }
+  const fs: ArchiveFs = { ...nodeArchiveFs, fsyncFile: timed('fsync', nodeArchiveFs.fsyncFile), rename: timed('rename', nodeArchiveFs.rename) }
+  const path = join(dir, `${session.datasetId}.h5`)
+  sampler.peak()
+  const t0 = performance.now()
+  await saveArchiveFile(path, session.toArchiveContent(undefined, isoNow()), { overwrite: false, operation: 'save' }, {
+    fs,
+    write: timed('write', (p: string, c) => writeArchive(p, c)),
+  })
+  const seconds = (performance.now() - t0) / 1000
+  return { dir, seconds, fileBytes: statSync(path).size, phase, peak: sampler.peak(), path }
+}
+
+/** The same number of bytes written with plain fs.writeSync to a fresh file: the disk's own ceiling. */
+function rawWriteMBs(dir: string, bytes: number): number {
+  const chunk = Buffer.alloc(64 * MB, 1)
+  const path = join(dir, 'raw-reference.bin')
+  const t0 = performance.now()
+  const fd = openSync(path, 'w')
+  try {
+    for (let done = 0; done < bytes; done += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - done))
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  const s = (performance.now() - t0) / 1000
+  rmSync(path)
+  return bytes / MB / s
+}
+
+async function main(): Promise<void> {
+  const sampler = rssSampler()
+  const dirs = [
+    ...(existsSync('/dev/shm') ? [{ label: 'tmpfs (/dev/shm): codec speed without the disk', root: '/dev/shm' }] : []),
+    { label: `disk (${tmpdir()})`, root: tmpdir() },
+  ].map((d) => ({ ...d, dir: mkdtempSync(join(d.root, 'archive-bench-')) }))
+  const f = (b: number) => `${(b / MB).toFixed(0)} MB`
+  try {
+    await h5ready()
+    gc()
+    const baseline = process.memoryUsage.rss()
+    let session: PipelineSession | null = buildSession()
+    const sessionBytes = session.memoryEstimateBytes
+    gc()
+    const built = process.memoryUsage.rss()
+    console.log(`archive benchmark: ${UNITS} units x ${SPIKES} uint64 spikes, (50,65,65) float32 eimage STA per unit, light reference 2 x ${LIGHT_SAMPLES / 1e6} M float32 + 10 Hz / 1 kHz`)
+    console.log(`session size (memoryEstimateBytes): ${f(sessionBytes)}`)
+    console.log(`RSS baseline (modules loaded, h5wasm ready, no session): ${f(baseline)}; with the session built: ${f(built)}`)
+    console.log('  (the baseline is high under tsx, which makes importing h5wasm cost ~650 MB of RSS; plain node: ~85 MB)')
+
+    const saves: SaveResult[] = []
+    for (const d of dirs) {
+      const r = await timedSave(session, d.dir, sampler)
+      saves.push(r)
+      console.log(`save to ${d.label}: ${r.seconds.toFixed(2)} s, ${(r.fileBytes / MB / r.seconds).toFixed(0)} MB/s (file ${f(r.fileBytes)}, wall time incl. fsync + rename)`)
+      console.log(`  phases: HDF5 write ${r.phase.write.toFixed(2)} s (${(r.fileBytes / MB / r.phase.write).toFixed(0)} MB/s), fsync ${r.phase.fsync.toFixed(2)} s, rename ${r.phase.rename.toFixed(3)} s`)
+      console.log(`  peak RSS ${f(r.peak)}; above baseline ${f(r.peak - baseline)} = ${((r.peak - baseline) / sessionBytes).toFixed(2)} x session`)
+    }
+    const disk = dirs[dirs.length - 1]
+    console.log(`  reference: plain fs.writeSync of the same bytes to a fresh file on ${disk.root} + fsync: ${rawWriteMBs(disk.dir, saves[saves.length - 1].fileBytes).toFixed(0)} MB/s`)
+
+    session = null
+    gc()
+    let worstLoadPeak = 0
+    for (const [i, d] of dirs.entries()) {
+      sampler.peak()
+      const t1 = performance.now()
+      let loaded: PipelineSession | null = await PipelineSession.load(saves[i].path)
+      const loadS = (performance.now() - t1) / 1000
+      const peak = sampler.peak()
+      worstLoadPeak = Math.max(worstLoadPeak, peak)
+      if (loaded.unitCount !== UNITS) throw new Error(`loaded ${loaded.unitCount} units, expected ${UNITS}`)
+      if (loaded.memoryEstimateBytes !== sessionBytes) throw new Error('loaded session size differs from the saved one')
+      console.log(`load from ${d.label}: ${loadS.toFixed(2)} s, ${(saves[i].fileBytes / MB / loadS).toFixed(0)} MB/s; peak RSS ${f(peak)}; above baseline ${f(peak - baseline)} = ${((peak - baseline) / sessionBytes).toFixed(2)} x session`)
+      loaded = null
+      gc()
+    }
+    const maxRss = process.resourceUsage().maxRSS * 1024
+    console.log(`process maxRSS (kernel, whole run): ${f(maxRss)}; above baseline ${f(maxRss - baseline)} = ${((maxRss - baseline) / sessionBytes).toFixed(2)} x session`)
+    const codec = saves[0]
+    const worstPeak = Math.max(...saves.map((r) => r.peak), worstLoadPeak)
+    console.log(
+      `targets: save >= 200 MB/s: ${codec.fileBytes / MB / codec.seconds >= 200 ? 'met' : 'NOT met'} on ${dirs[0].label.split(':')[0]}, ` +
+        `${saves[saves.length - 1].fileBytes / MB / saves[saves.length - 1].seconds >= 200 ? 'met' : 'NOT met'} on disk; ` +
+        `peak RSS above baseline <= 1.5 x session: ${worstPeak - baseline <= 1.5 * sessionBytes ? 'met' : 'NOT met'}`,
+    )
+  } finally {
+    await sampler.stop()
+    for (const d of dirs) rmSync(d.dir, { recursive: true, force: true })
+  }
+}
+
+await main()
