@@ -76,7 +76,7 @@ describe('load_recording on a generated pair', () => {
       expect(fr.dtype).toBe('float32')
       expect(fr.data.length).toBe(Math.ceil(rec.truth.recordingDurationUs / 1e5))
       const included = u.spikeTimesUs!.filter((_, i) => u.include![i] === 1)
-      expect(fr.data.reduce((a, b) => a + b, 0) / 10).toBe(included.length)
+      expect(Array.from(fr.data).reduce((a, b) => a + b, 0) / 10).toBe(included.length)
       const bin3 = included.filter((us) => us >= 3e5 && us < 4e5).length
       expect(fr.data[3]).toBe(bin3 * 10)
       const wf = num(node, 'waveform')
