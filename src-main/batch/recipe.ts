@@ -123,16 +123,16 @@ function resolvePath(p: string, baseDir: string): string {
   return resolve(baseDir, p)
 }
 
-// Parameters are checked as the step will see them; per-recording ones get a placeholder value here.
+// Parameters are checked as the step will see them; per-recording ones get a sample value here.
 function checkParams(def: StepDefinition<any>, given: Record<string, unknown>, ctx: RecipeContext, at: string): void {
-  const placeholders: Record<string, unknown> = {}
-  for (const p of def.params) if (PER_RECORDING.has(p.name)) placeholders[p.name] = `<${p.name} of each recording>`
+  const sampleValues: Record<string, unknown> = {}
+  for (const p of def.params) if (PER_RECORDING.has(p.name)) sampleValues[p.name] = `<${p.name} of each recording>`
   try {
-    resolveParams(def, { ...given, ...placeholders })
+    resolveParams(def, { ...given, ...sampleValues })
   } catch (err) {
     const param = err instanceof ConfigurationError ? err.parameter : undefined
     if (param && PER_RECORDING.has(param)) {
-      // The placeholder tripped a rule of a per-recording parameter: check the others alone.
+      // The sample value tripped a rule of a per-recording parameter: check the others alone.
       const reduced = { ...def, params: def.params.filter((p) => !PER_RECORDING.has(p.name)), validate: undefined }
       try {
         resolveParams(reduced, given)

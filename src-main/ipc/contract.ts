@@ -4,6 +4,11 @@
 // REQUEST_NAMES, and a handler in the workbench service; the preload and both transports pick it up.
 // Everything here is plain JSON data (no typed arrays, no class instances).
 
+import type { BatchItem, BatchOptions, BatchSnapshot } from '../batch/model'
+import type { Recipe } from '../batch/recipe'
+
+export type { BatchItem, BatchOptions, BatchSnapshot, Recipe }
+
 // ---------- shared data shapes ----------
 
 /** How errors travel: a stable code, a message naming the file and the problem, and the file if any. */
@@ -301,6 +306,28 @@ export interface Requests {
   'chart.firingRate': { params: { unitId: string; maxPoints?: number }; result: FiringRateData }
   'chart.sta': { params: { unitId: string; feature?: string }; result: CubeData }
   'chart.eimage': { params: { unitId: string }; result: CubeData }
+  // Batch queue (src-main/batch, docs/batch.md): one open batch, an output folder with its saved queue.
+  'batch.get': { params: NoParams; result: BatchSnapshot | null }
+  'batch.open': {
+    params: { outputDir: string; recipe?: unknown; options?: Partial<BatchOptions>; fresh?: boolean }
+    result: BatchSnapshot
+  }
+  'batch.close': { params: NoParams; result: null }
+  /** Folders, mapping CSVs or .cmcr/.cmtr files; notes say what was not queued and why. */
+  'batch.add': { params: { paths: string[] }; result: { added: string[]; notes: string[]; snapshot: BatchSnapshot } }
+  'batch.start': { params: NoParams; result: BatchSnapshot }
+  'batch.stop': { params: NoParams; result: BatchSnapshot }
+  /** Without an id: every queued and running item. */
+  'batch.cancel': { params: { id?: string }; result: BatchSnapshot }
+  /** Without an id: every failed item. */
+  'batch.retry': { params: { id?: string }; result: BatchSnapshot }
+  'batch.remove': { params: { id: string }; result: BatchSnapshot }
+  'batch.setOptions': { params: Partial<BatchOptions>; result: BatchSnapshot }
+  'batch.setRecipe': { params: { recipe: unknown }; result: BatchSnapshot }
+  'batch.defaultRecipe': { params: NoParams; result: Recipe }
+  'batch.loadRecipe': { params: { path: string }; result: Recipe }
+  'batch.saveRecipe': { params: { path: string; recipe?: unknown }; result: { path: string } }
+  'batch.log': { params: { id: string }; result: { id: string; text: string } }
 }
 
 export interface Events {
@@ -311,6 +338,9 @@ export interface Events {
   log: LogEntry
   /** Menu accelerators (Ctrl+O, Ctrl+S, Ctrl+Shift+S) forwarded to the renderer. */
   'menu.command': { command: 'open' | 'save' | 'saveAs' | 'checkpoint' | 'resume' }
+  'batch.changed': BatchSnapshot | null
+  'batch.item': BatchItem
+  'batch.log': { id: string; line: string }
 }
 
 export type RequestName = keyof Requests
@@ -346,6 +376,21 @@ export const REQUEST_NAMES = [
   'chart.firingRate',
   'chart.sta',
   'chart.eimage',
+  'batch.get',
+  'batch.open',
+  'batch.close',
+  'batch.add',
+  'batch.start',
+  'batch.stop',
+  'batch.cancel',
+  'batch.retry',
+  'batch.remove',
+  'batch.setOptions',
+  'batch.setRecipe',
+  'batch.defaultRecipe',
+  'batch.loadRecipe',
+  'batch.saveRecipe',
+  'batch.log',
 ] as const satisfies readonly RequestName[]
 
 export const EVENT_NAMES = [
@@ -355,6 +400,9 @@ export const EVENT_NAMES = [
   'job.finished',
   'log',
   'menu.command',
+  'batch.changed',
+  'batch.item',
+  'batch.log',
 ] as const satisfies readonly EventName[]
 
 // Compile-time check that the runtime lists name every row of the tables (a missing name fails here).

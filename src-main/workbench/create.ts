@@ -1,6 +1,7 @@
 // Builds the workbench service as both entry points (Electron main and the web host) use it.
 
 import { join, resolve } from 'node:path'
+import { attachBatch } from '../batch/ipc'
 import { ensureDemoRecording } from '../demo'
 import type { Transport } from '../ipc/contract'
 import { WorkbenchService } from './service'
@@ -22,5 +23,12 @@ export function createWorkbenchService(options: {
     version: process.env.npm_package_version || '0.1.0',
   })
   service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir])
+  // The batch queue (batch.* requests); closing the service stops it, leaving its queue resumable.
+  const batch = attachBatch(service)
+  const closeService = service.close.bind(service)
+  service.close = async () => {
+    await batch.dispose()
+    await closeService()
+  }
   return service
 }

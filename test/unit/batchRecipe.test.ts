@@ -84,8 +84,8 @@ describe('validateRecipe', () => {
     })
   }
 
-  it('checks a per-recording parameter with a rule without tripping on the placeholder', () => {
-    // cmtr_path's check would refuse the placeholder; the other parameters are still checked.
+  it('checks a per-recording parameter with a rule without tripping on the sample value', () => {
+    // cmtr_path's check would refuse the sample value; the other parameters are still checked.
     expect(() => validateRecipe({ steps: ['load_recording'] }, ctx)).not.toThrow()
   })
 })
