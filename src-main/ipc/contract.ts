@@ -261,6 +261,8 @@ export interface CubeData {
   max: number
   /** The frame with the largest absolute deviation, a good first frame to show. */
   peakFrame: number
+  /** What frame 0 is relative to the spike (cover_range start in frames, or -pre samples), when recorded. */
+  firstOffset: number | null
 }
 
 // ---------- the table ----------

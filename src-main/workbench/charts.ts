@@ -147,7 +147,7 @@ export function rasterData(session: PipelineSession, params: { unitId: string; m
   const movies = sectioned ? [...sectioned.children].filter(([, v]) => v.kind === 'group').map(([k]) => k) : []
   const empty: RasterData = { unitId: params.unitId, movies, movie: null, binS, trialDurationS: 0, trials: [], psthEdgesS: [], psthRateHz: [] }
   if (movies.length === 0) return empty
-  const movie = params.movie && movies.includes(params.movie) ? params.movie : movies[0]
+  const movie = params.movie && movies.includes(params.movie) ? params.movie : movieWithMostTrials(sectioned!, movies)
   const g = sectioned!.children.get(movie) as GroupNode
   const rate = requireRate(session)
   const trialsGroup = getGroup(g, 'trials_spike_times')
@@ -188,6 +188,21 @@ export function rasterData(session: PipelineSession, params: { unitId: string; m
   }
 }
 
+/** The default movie of the raster: the one with the most trials (the first of those), where a PSTH means most. */
+function movieWithMostTrials(sectioned: GroupNode, movies: string[]): string {
+  let best = movies[0]
+  let most = -1
+  for (const m of movies) {
+    const trials = getGroup(sectioned, `${m}/trials_spike_times`)
+    const n = trials ? trials.children.size : 0
+    if (n > most) {
+      most = n
+      best = m
+    }
+  }
+  return best
+}
+
 export function firingRateData(session: PipelineSession, params: { unitId: string; maxPoints?: number }): FiringRateData {
   const u = unitGroup(session, params.unitId)
   const node = numericNode(u.children.get('firing_rate_10hz'))
@@ -202,7 +217,7 @@ function featureNames(u: GroupNode, accept: (name: string) => boolean): string[]
 }
 
 /** A (F, R, C) or (R, C) array as frames of row-major values, rounded for display. */
-export function cubeFromNode(node: NumericNode, unitId: string, feature: string, features: string[]): CubeData {
+export function cubeFromNode(node: NumericNode, unitId: string, feature: string, features: string[], firstOffset: number | null = null): CubeData {
   const shape = node.shape.length === 2 ? [1, ...node.shape] : node.shape
   if (shape.length !== 3) {
     throw new RequestError('DATA', `Feature ${feature} of unit ${unitId} has shape (${node.shape.join(', ')}); a (frames, rows, cols) array was expected`)
@@ -252,11 +267,12 @@ export function cubeFromNode(node: NumericNode, unitId: string, feature: string,
     min: count ? min : 0,
     max: count ? max : 0,
     peakFrame,
+    firstOffset,
   }
 }
 
 function emptyCube(unitId: string, features: string[]): CubeData {
-  return { unitId, feature: null, features, frames: 0, rows: 0, cols: 0, data: [], min: 0, max: 0, peakFrame: 0 }
+  return { unitId, feature: null, features, frames: 0, rows: 0, cols: 0, data: [], min: 0, max: 0, peakFrame: 0, firstOffset: null }
 }
 
 export function staData(session: PipelineSession, params: { unitId: string; feature?: string }): CubeData {
@@ -266,14 +282,18 @@ export function staData(session: PipelineSession, params: { unitId: string; feat
   const feature = params.feature && features.includes(params.feature) ? params.feature : features[0]
   const node = numericNode(getNode(u, `features/${feature}/data`))
   if (!node) return emptyCube(params.unitId, features)
-  return cubeFromNode(node, params.unitId, feature, features)
+  const cover = numericNode(getNode(u, `features/${feature}/metadata/cover_range`))
+  return cubeFromNode(node, params.unitId, feature, features, cover && cover.data.length >= 1 ? Number(cover.data[0]) : null)
 }
 
 export function eimageData(session: PipelineSession, params: { unitId: string }): CubeData {
   const u = unitGroup(session, params.unitId)
   const node = numericNode(getNode(u, 'features/eimage_sta/data'))
   if (!node) return emptyCube(params.unitId, [])
-  return cubeFromNode(node, params.unitId, 'eimage_sta', ['eimage_sta'])
+  const window = numericNode(getNode(u, 'features/eimage_sta/metadata/window_range'))
+  const pre = asNumber(getNode(u, 'features/eimage_sta/metadata/pre_samples'))
+  const first = window && window.data.length >= 1 ? Number(window.data[0]) : pre !== undefined ? -pre : null
+  return cubeFromNode(node, params.unitId, 'eimage_sta', ['eimage_sta'], first)
 }
 
 /** Six significant digits: plenty for a chart, and a third of the JSON of full doubles. */

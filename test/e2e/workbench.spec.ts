@@ -154,6 +154,18 @@ test('demo: wizard, session panel, checkpoint, restart, resume, charts, failure'
   for (const c of charts) await inked(page, c)
   if (!ids.includes(EIMAGE_STEP)) await expect(page.getByTestId('chart-eimage').getByTestId('chart-empty')).toContainText('No electrical image')
   await shot(page, '04-charts', testInfo)
+  for (const c of ['chart-raster', 'chart-sta', 'chart-eimage']) {
+    const path = testInfo.outputPath(`04-${c}.png`)
+    await page.getByTestId(c).screenshot({ path })
+    shots.push(path)
+  }
+  // The theme follows the OS: dark colours when the system prefers them, and the charts still draw.
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(27, 29, 33)')
+  for (const c of charts) await inked(page, c)
+  await shot(page, '04b-charts-dark', testInfo)
+  await page.emulateMedia({ colorScheme: 'light' })
+  await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(247, 247, 248)')
   const first = await page.getByTestId('selected-unit').textContent()
   const rows = page.getByTestId('unit-table').locator('tbody tr')
   const other = (await rows.nth(0).getAttribute('data-testid')) === `unit-row-${first}` ? rows.nth(1) : rows.nth(0)

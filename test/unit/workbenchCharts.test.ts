@@ -62,7 +62,7 @@ function demoSession(): PipelineSession {
           }),
         }),
         features: group({
-          sta_noise: group({ data: f32([0, 0, 0, 0, 1, -3, 0, 0], [2, 2, 2]) }),
+          sta_noise: group({ data: f32([0, 0, 0, 0, 1, -3, 0, 0], [2, 2, 2]), metadata: group({ cover_range: i64([-2, 0]) }) }),
           eimage_sta: group({ data: f64(new Float64Array(3 * 4 * 5).fill(0).map((_, i) => (i === 47 ? -9 : 0)), [3, 4, 5]) }),
         }),
         unit_meta: group({ snr: f64([12.5]) }),
@@ -119,13 +119,31 @@ describe('chart data from a session', () => {
     expect(rasterData(demoSession(), { unitId: 'unit_2' }).movie).toBeNull()
   })
 
+  it('raster: by default the movie with the most trials', () => {
+    const s = demoSession()
+    const u = s.unit('unit_1')
+    const sectioned = u.children.get('spike_times_sectioned')! as ReturnType<typeof group>
+    sectioned.children.set(
+      'movie_b',
+      group({
+        trials_spike_times: group({ '0': i64([1110]), '1': i64([]), '2': i64([1190]) }),
+        trials_start_end: i64([1100, 1200, 1200, 1300, 1300, 1400], [3, 2]),
+      }),
+    )
+    const r = rasterData(s, { unitId: 'unit_1', binS: 0.05 })
+    expect(r.movies).toEqual(['movie_a', 'movie_b'])
+    expect(r.movie).toBe('movie_b')
+    expect(r.trials).toEqual([[0.01], [], [-0.11]])
+    expect(rasterData(s, { unitId: 'unit_1', movie: 'movie_a' }).movie).toBe('movie_a')
+  })
+
   it('firing rate at 0.1 s steps', () => {
     expect(firingRateData(demoSession(), { unitId: 'unit_1' })).toEqual({ unitId: 'unit_1', t: [0, 0.1, 0.2, 0.3], rateHz: [0, 10, 20, 10] })
   })
 
   it('STA cubes: frames of row-major values, range, and the frame that deviates most', () => {
     const sta = staData(demoSession(), { unitId: 'unit_1' })
-    expect(sta).toMatchObject({ feature: 'sta_noise', features: ['sta_noise'], frames: 2, rows: 2, cols: 2, min: -3, max: 1, peakFrame: 1 })
+    expect(sta).toMatchObject({ feature: 'sta_noise', features: ['sta_noise'], frames: 2, rows: 2, cols: 2, min: -3, max: 1, peakFrame: 1, firstOffset: -2 })
     expect(sta.data).toEqual([
       [0, 0, 0, 0],
       [1, -3, 0, 0],
