@@ -6,6 +6,7 @@ import { ConfigurationError, throwIfAborted } from '../session/errors'
 import { type GroupNode, f32, getGroup, group, i64, i64Scalar, str } from '../session/tree'
 import { resourcePath } from '../resources'
 import {
+  type MovieFrameSections,
   UnknownMovieLengthError,
   frameRowsToSamples,
   movieFrameSections,
@@ -125,7 +126,7 @@ export const addSectionTimeStep: StepDefinition<AddSectionTimeParams> = {
     const lengths = movieLengths(await readConfigText(lengthFile, 'Movie length file'), lengthFile)
     throwIfAborted(ctx.signal)
 
-    let placed
+    let placed: MovieFrameSections
     try {
       placed = movieFrameSections(
         movies,
