@@ -218,6 +218,15 @@ function readGroup(ctx: Ctx, path: string): GroupNode {
 }
 
 function readDataset(ctx: Ctx, path: string): LeafNode | undefined {
+  const leaf = readDatasetValue(ctx, path)
+  if (leaf) {
+    const attrs = readAttrs(ctx, path)
+    if (attrs.size > 0) leaf.attrs = attrs
+  }
+  return leaf
+}
+
+function readDatasetValue(ctx: Ctx, path: string): LeafNode | undefined {
   try {
     const meta = ctx.mod.get_dataset_metadata(ctx.file.file_id, path) as unknown as H5Meta
     if (!meta.shape) {

@@ -129,6 +129,11 @@ function createGroup(ctx: Ctx, path: string): void {
 }
 
 function writeDataset(ctx: Ctx, path: string, leaf: LeafNode): void {
+  writeDatasetValue(ctx, path, leaf)
+  for (const [name, attr] of leaf.attrs ?? []) writeAttr(ctx, path, name, attr)
+}
+
+function writeDatasetValue(ctx: Ctx, path: string, leaf: LeafNode): void {
   try {
     switch (leaf.kind) {
       case 'numeric': {

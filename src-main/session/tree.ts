@@ -24,7 +24,12 @@ export type NumericData =
  */
 export type StringEncoding = 'vlen-utf8' | 'vlen-ascii' | 'fixed' | 'fixed-utf8'
 
-export interface NumericNode {
+/** Attributes attached to a dataset in an archive (e.g. `spike_times@unit` of the immediate store); kept for resave. */
+interface DatasetAttrs {
+  attrs?: Map<string, LeafNode>
+}
+
+export interface NumericNode extends DatasetAttrs {
   kind: 'numeric'
   dtype: NumericDtype
   /** [] for a scalar (rank-0 dataspace); [1] is a one-element array and is never collapsed. */
@@ -33,13 +38,13 @@ export interface NumericNode {
 }
 
 /** Booleans: h5py writes an int8 enum {FALSE, TRUE}; we write int8 0/1 (h5wasm cannot create enums). */
-export interface BoolNode {
+export interface BoolNode extends DatasetAttrs {
   kind: 'bool'
   shape: number[]
   data: Uint8Array
 }
 
-export interface StringNode {
+export interface StringNode extends DatasetAttrs {
   kind: 'string'
   shape: number[]
   data: string[]
@@ -250,8 +255,13 @@ export function cloneNode<T extends TreeNode>(node: T): T {
       return g as T
     }
     case 'string':
-      return { ...node, shape: [...node.shape], data: [...node.data] } as T
+      return withClonedAttrs({ ...node, shape: [...node.shape], data: [...node.data] } as LeafNode) as T
     default:
-      return { ...node, shape: [...node.shape], data: node.data.slice() } as T
+      return withClonedAttrs({ ...node, shape: [...node.shape], data: node.data.slice() } as LeafNode) as T
   }
+}
+
+function withClonedAttrs(leaf: LeafNode): LeafNode {
+  if (leaf.attrs) leaf.attrs = new Map([...leaf.attrs].map(([k, v]) => [k, cloneNode(v)]))
+  return leaf
 }

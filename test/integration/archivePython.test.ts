@@ -177,6 +177,7 @@ describe('archives written by the Python pipeline load and resume', () => {
     expect(values(leaf(s.stimulus, 'frame_time/default'))).toEqual([100, 200])
     const u = s.unit('unit_003')
     expect(leaf(u, 'spike_times')).toMatchObject({ dtype: 'uint64', shape: [1] })
+    expect(leaf(u, 'spike_times').attrs?.get('unit')).toMatchObject({ kind: 'string', data: ['sample_index'] })
     expect(u.attrs.get('row')).toMatchObject({ dtype: 'int32', shape: [] })
     const frif = getNode(u, 'features/frif') as GroupNode
     expect(frif.attrs.get('peak_rate')).toMatchObject({ dtype: 'float64', data: Float64Array.of(12.5) })
@@ -205,6 +206,7 @@ describe('archives written by the Python pipeline load and resume', () => {
           'assert f["metadata/recording_name"].dtype == "S5"\n' +
           'assert list(f["pipeline/session_info/completed_steps"].asstr()[:])[0] == "add_section_time"\n' +
           'assert f["units/unit_003/features/frif"].attrs["peak_rate"] == 12.5\n' +
+          'assert f["units/unit_003/spike_times"].attrs["unit"] == "sample_index"\n' +
           'print("resaved immediate: OK")',
         out,
       ],
