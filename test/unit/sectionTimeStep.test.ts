@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { runStep } from '../../src-main/steps/framework'
 import { addSectionTimeStep } from '../../src-main/steps/addSectionTime'
 import { PipelineSession } from '../../src-main/session/session'
-import { ConfigurationError, FileAccessError } from '../../src-main/session/errors'
+import { CancelledError, ConfigurationError, FileAccessError } from '../../src-main/session/errors'
 import { f32, f64Scalar, getNode, i64, str, u64, type NumericNode, type StringNode } from '../../src-main/session/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
@@ -150,5 +150,19 @@ describe('add_section_time step', () => {
     expect(getNode(s.stimulus, 'light_template/iprgc_test')).toBeDefined()
     expect(getNode(s.stimulus, 'light_template/movie_b')).toBeUndefined()
     expect((getNode(s.metadata, 'section_time_playlist') as StringNode).data).toEqual(['single_movie'])
+  })
+
+  it('a cancel during the run leaves the session unchanged', async () => {
+    const s = session()
+    const controller = new AbortController()
+    const err = await runStep(addSectionTimeStep, s, files(), {
+      pool: noPool,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    }).catch((e) => e)
+    expect(err).toBeInstanceOf(CancelledError)
+    expect(s.stimulus.children.has('section_time')).toBe(false)
+    expect(s.metadata.children.has('section_time_playlist')).toBe(false)
+    expect(s.completedSteps.has('add_section_time')).toBe(false)
   })
 })
