@@ -557,6 +557,8 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     item.finishedAt = isoNow()
     if (extra.started !== undefined) item.elapsedS = (performance.now() - extra.started) / 1000
     this.emitItem(item, true)
+    // The counts and the queue's ETA change with every finished item.
+    this.emitQueue()
   }
 
   private recordStepTime(step: string, seconds: number): void {
