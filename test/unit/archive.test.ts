@@ -263,3 +263,49 @@ it('writes the file a text editor would not mistake: HDF5 signature at byte 0', 
   await writeArchive(p, content())
   expect(readFileSync(p).subarray(0, 8).toString('latin1')).toBe('\x89HDF\r\n\x1a\n')
 })
+
+describe('string encodings and inferred steps', () => {
+  it('writes fixed-length strings back fixed, growing the item size when a value no longer fits', async () => {
+    const p = join(dir, 'fixed.h5')
+    const md = group({
+      name: { kind: 'string', shape: [], data: ['a much longer name'], encoding: 'fixed', itemSize: 5 },
+      short: { kind: 'string', shape: [2], data: ['ab', 'c'], encoding: 'fixed', itemSize: 8 },
+      ascii: { kind: 'string', shape: [], data: ['plain'], encoding: 'vlen-ascii' },
+    })
+    await writeArchive(p, content({ metadata: md }))
+    const back = await readArchive(p)
+    expect(back.metadata.children.get('name')).toMatchObject({ data: ['a much longer name'], encoding: 'fixed', itemSize: 18 })
+    expect(back.metadata.children.get('short')).toMatchObject({ data: ['ab', 'c'], encoding: 'fixed', itemSize: 8 })
+    expect(back.metadata.children.get('ascii')).toMatchObject({ data: ['plain'], encoding: 'vlen-ascii' })
+  })
+
+  it('infers steps only from the data each step leaves behind', async () => {
+    const { deriveCompletedSteps } = await import('../../src-main/archive')
+    const base = content()
+    expect(deriveCompletedSteps(base, new Map())).toEqual([])
+    const loaded = content({ units: group({ unit_001: group({ spike_times: u64([1]) }) }) })
+    expect(deriveCompletedSteps(loaded, new Map())).toEqual(['load_recording'])
+    const full = content({
+      units: group({
+        unit_001: group({
+          features: group({ eimage_sta: group({ data: f64([1]) }), sta_noise: group({ data: f64([1]) }) }),
+          spike_times_sectioned: group({ movie: group() }),
+          unit_meta: group(),
+        }),
+      }),
+      stimulus: group({ section_time: group({ movie: i64([0, 1], [1, 2]) }) }),
+      metadata: group({ cmtr_meta: group() }),
+    })
+    expect(deriveCompletedSteps(full, new Map([['features_extracted', str('[]')]]))).toEqual([
+      'add_cmtr_unit_info',
+      'add_section_time',
+      'add_sys_meta_info',
+      'compute_sta',
+      'load_recording_with_eimage_sta',
+      'section_spike_times',
+    ])
+    // An empty section_time group is not evidence of add_section_time.
+    const empty = content({ units: group({ u: group() }), stimulus: group({ section_time: group() }) })
+    expect(deriveCompletedSteps(empty, new Map([['features_extracted', str('["frif"]')]]))).toEqual(['extract_features', 'load_recording'])
+  })
+})
