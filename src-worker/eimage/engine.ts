@@ -10,7 +10,8 @@ import type { CmcrFile } from '../mcs/cmcrReader'
 import type { EimageSlabTask } from '../tasks/eimageTasks'
 import { DEFAULT_SLAB_BYTES, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
 import { openSensorSlabs } from './sensorSlabs'
-import { layoutFor, rangeBuffers, rangeBytes, spikeTable, type RangeLayout } from './streamingRange'
+import { kernelsFor, sharedMemory } from './wasmKernels'
+import { layoutFor, rangeBuffers, rangeBytes, spikeTable, unitSums, type RangeLayout } from './streamingRange'
 
 /** What the engine needs of the worker pool (src-main/pool/taskPool's TaskPool fits). */
 export interface EimagePool {
@@ -39,6 +40,8 @@ export interface EimageRequest {
   slabBytes?: number
   /** Electrode ranges = parallel tasks per slab; defaults to the pool's threads. */
   ranges?: number
+  /** Skip the SIMD kernels (for comparisons). */
+  plainLoops?: boolean
 }
 
 export interface EimageProgress {
@@ -68,6 +71,8 @@ export interface EimageResult {
   bytesRead: number
   memoryBoundBytes: number
   seconds: number
+  /** Whether the workers ran the SIMD kernels. */
+  simd: boolean
 }
 
 export interface EimageRunOptions {
@@ -106,13 +111,26 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const slabs = planSlabs(segments, slabFrames, minFrames)
   const ranges = electrodeRanges(frameSize, req.ranges ?? opts.pool.threads)
   const layouts = ranges.map(([e0, e1]) => layoutFor(sos, { e0, e1, frameSize }, { pre, post }, slabFrames, req.units.length))
-  const rangeShared = layouts.map((l) => new SharedArrayBuffer(rangeBytes(l)))
-  const slabShared = [0, 1].map(() => new SharedArrayBuffer(slabFrames * frameSize * 2))
-  const slabViews = slabShared.map((b) => new Int16Array(b))
+  // One shared store: two slabs, then every range's buffers. A shared wasm memory lets the workers run
+  // the SIMD kernels on it; without one, a SharedArrayBuffer with the plain loops.
+  const align = (n: number) => Math.ceil(n / 16) * 16
+  const slabBytes = slabFrames * frameSize * 2
+  const slabOffsets = [0, align(slabBytes)]
+  const rangeOffsets: number[] = []
+  let storeBytes = 2 * align(slabBytes)
+  for (const l of layouts) {
+    rangeOffsets.push(storeBytes)
+    storeBytes += align(rangeBytes(l))
+  }
+  const memory = req.plainLoops ? null : sharedMemory(storeBytes)
+  const store: WebAssembly.Memory | SharedArrayBuffer = memory && kernelsFor(memory) ? memory : new SharedArrayBuffer(storeBytes)
+  const storeBuffer = store instanceof WebAssembly.Memory ? store.buffer : store
+  const slabViews = slabOffsets.map((o) => new Int16Array(storeBuffer, o, slabFrames * frameSize))
   const sosRows = sos.map((r) => Array.from(r))
 
   const bytesTotal = slabs.reduce((n, s) => n + (s.to - s.from) * frameSize * 2, 0)
   let bytesDone = 0
+  let simd = false
   const source = await openSensorSlabs(req.cmcr, slabFrames)
   try {
     const read = (k: number) => {
@@ -126,16 +144,17 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
         layouts.map((layout, r) => {
           const task: EimageSlabTask = {
             layout,
-            range: rangeShared[r],
+            store,
+            rangeOffset: rangeOffsets[r],
+            slabOffset: slabOffsets[k % 2],
             spikes: { buffer: table.samples.buffer as SharedArrayBuffer, nUnits: inSpan.length, nSpikes },
-            slab: slabShared[k % 2],
             frame0: s.from,
             from: s.from,
             to: s.to,
             segment: seg,
             sos: sosRows,
           }
-          return opts.pool.run<{ from: number; to: number }>('eimageSlab', task)
+          return opts.pool.run<{ from: number; to: number; simd: boolean }>('eimageSlab', task)
         }),
       )
     }
@@ -153,7 +172,8 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
           readError = err
         }
       }
-      await running
+      const done = await running
+      simd = done.every((d) => d.simd)
       if (readError) throw readError
       bytesDone += (slabs[k].to - slabs[k].from) * frameSize * 2
       const elapsed = (performance.now() - started) / 1000
@@ -172,7 +192,7 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const rows = sensor.rows
   const cols = sensor.cols
   const colMajorFrame = sensor.axisOrder === 'time,col,row'
-  const views = layouts.map((l, r) => rangeBuffers(l, rangeShared[r]))
+  const views = layouts.map((l, r) => rangeBuffers(l, storeBuffer, rangeOffsets[r]))
   const units = req.units.map((u, ui): EimageUnitResult => {
     const nInSpan = inSpan[ui].length
     const nUsed = views[0].used[ui]
@@ -182,7 +202,7 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
     else {
       layouts.forEach((l, r) => {
         const w = l.e1 - l.e0
-        const acc = views[r].acc.subarray(ui * L * w, (ui + 1) * L * w)
+        const acc = unitSums(l, views[r], ui)
         for (let e = 0; e < w; e++) {
           const i = l.e0 + e
           // File frames are (col, row) by the vendor: flat i = col * rows + row.
@@ -204,5 +224,6 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
     bytesRead: bytesDone,
     memoryBoundBytes: eimageMemoryBound(slabFrames, frameSize, layouts, nSpikes, req.units.length),
     seconds: (performance.now() - started) / 1000,
+    simd,
   }
 }

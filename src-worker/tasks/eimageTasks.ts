@@ -1,17 +1,23 @@
 // Worker task of the streamed electrical-image STA: one slab of one electrode range. All state
-// (filter state, carried rows, accumulators) and the slab itself live in SharedArrayBuffers owned by
-// the main side, so nothing is copied in or out; a range is only ever handed to one task at a time.
+// (filter state, carried rows, accumulators) and the slab itself live in shared memory owned by the
+// main side, so nothing is copied in or out; a range is only ever handed to one task at a time.
 
 import { filterSpec, processSlab, rangeBuffers, type RangeLayout, type SpikeTable } from '../eimage/streamingRange'
+import { kernelsFor } from '../eimage/wasmKernels'
 import type { SpikeRule } from '../eimage/windowAccumulator'
 
 export interface EimageSlabTask {
   layout: RangeLayout
-  /** rangeBytes(layout) bytes: the range's state and accumulators. */
-  range: SharedArrayBuffer
+  /**
+   * Where slabs and range buffers live: a shared WebAssembly.Memory (SIMD kernels run on it) or a
+   * SharedArrayBuffer (plain loops).
+   */
+  store: WebAssembly.Memory | SharedArrayBuffer
+  /** Byte offset of the range's rangeBytes(layout) bytes: its state and accumulators. */
+  rangeOffset: number
+  /** Byte offset of the slab: int16 frames, frame 0 is absolute sample frame0. */
+  slabOffset: number
   spikes: { buffer: SharedArrayBuffer; nUnits: number; nSpikes: number }
-  /** int16 frames; frame 0 is absolute sample frame0. */
-  slab: SharedArrayBuffer
   frame0: number
   from: number
   to: number
@@ -26,17 +32,22 @@ export function spikeTableView(buffer: ArrayBufferLike, nUnits: number, nSpikes:
   }
 }
 
-export function eimageSlab(task: EimageSlabTask): { from: number; to: number } {
+export function eimageSlab(task: EimageSlabTask): { from: number; to: number; simd: boolean } {
+  const isMemory = task.store instanceof WebAssembly.Memory
+  const buffer = isMemory ? (task.store as WebAssembly.Memory).buffer : (task.store as SharedArrayBuffer)
+  const kernels = isMemory ? kernelsFor(task.store as WebAssembly.Memory) : null
   const sos = task.sos.map((row) => Float64Array.from(row))
   const frames = task.to - task.frame0
-  const data = new Int16Array(task.slab, 0, frames * task.layout.frameSize)
+  const data = new Int16Array(buffer, task.slabOffset, frames * task.layout.frameSize)
   processSlab(
     task.layout,
-    rangeBuffers(task.layout, task.range),
+    rangeBuffers(task.layout, buffer, task.rangeOffset),
     filterSpec(sos),
     spikeTableView(task.spikes.buffer, task.spikes.nUnits, task.spikes.nSpikes),
     task.segment,
     { data, frame0: task.frame0, from: task.from, to: task.to },
+    undefined,
+    kernels,
   )
-  return { from: task.from, to: task.to }
+  return { from: task.from, to: task.to, simd: kernels !== null }
 }

@@ -159,6 +159,14 @@ describe('streamed eimage STA on a generated recording', () => {
     })
   })
 
+  it('runs the SIMD kernels in the workers, bit-identical to the plain loops', async () => {
+    const fast = await computeEimageSta(request({ units: [{ id: 'u', spikes: spikesByUnit[0] }] }), { pool })
+    const plain = await computeEimageSta(request({ units: [{ id: 'u', spikes: spikesByUnit[0] }], plainLoops: true }), { pool })
+    expect(fast.simd).toBe(true)
+    expect(plain.simd).toBe(false)
+    expect(Array.from(fast.units[0].sta)).toEqual(Array.from(plain.units[0].sta))
+  })
+
   it('gives NaN images for a unit without spikes in the span', async () => {
     const res = await computeEimageSta(request({ units: [{ id: 'unit_099', spikes: [N + 5, N + 100] }] }), { pool })
     expect(res.units[0].nUsed).toBe(0)

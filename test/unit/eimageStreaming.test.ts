@@ -7,8 +7,12 @@ import {
   processSlab,
   rangeBuffers,
   spikeTable,
+  rangeBytes,
+  unitSums,
+  type RowObserver,
   type SegmentSpec,
 } from '../../src-worker/eimage/streamingRange'
+import { kernelsFor, sharedMemory } from '../../src-worker/eimage/wasmKernels'
 import { accumulateWindows, hdmeaChunkRule, wholeWindowRule } from '../../src-worker/eimage/windowAccumulator'
 
 /** Deterministic int16 "recording": per-electrode offset and drift, a slow wave, noise, and spikes. */
@@ -50,10 +54,19 @@ function stream(
   spikes: number[][],
   pre: number,
   post: number,
+  blockWidth?: number,
+  simd = false,
 ): StreamResult {
   const w = e1 - e0
   const layout = layoutFor(sos, { e0, e1, frameSize }, { pre, post }, slabFrames, spikes.length)
-  const buf = rangeBuffers(layout)
+  if (blockWidth) layout.blockWidth = blockWidth // several electrode blocks, the last narrower
+  // SIMD: the range's buffers and the slab in one shared wasm memory, as the engine lays them out.
+  const rb = rangeBytes(layout)
+  const memory = simd ? sharedMemory(rb + slabFrames * frameSize * 2 + 64) : null
+  const kernels = memory ? kernelsFor(memory) : null
+  if (simd) expect(kernels).not.toBeNull()
+  const buf = memory ? rangeBuffers(layout, memory.buffer, 0) : rangeBuffers(layout)
+  const slabView = memory ? new Int16Array(memory.buffer, rb + (16 - (rb % 16)), slabFrames * frameSize) : null
   const table = spikeTable(spikes)
   const filter = filterSpec(sos)
   const filtered = new Float32Array(T * w)
@@ -65,14 +78,22 @@ function stream(
       const from = seg.start + Math.floor((k * n) / nSlabs)
       const to = seg.start + Math.floor(((k + 1) * n) / nSlabs)
       // The slab buffer holds exactly the slab's frames (as the shared slab does).
-      const data = x.slice(from * frameSize, to * frameSize)
-      processSlab(layout, buf, filter, table, seg, { data, frame0: from, from, to }, (a, b, rows) => {
-        filtered.set(rows, a * w)
-        expect(rows.length).toBe((b - a) * w)
-      })
+      let data = x.slice(from * frameSize, to * frameSize)
+      if (slabView) {
+        slabView.set(data)
+        data = slabView.subarray(0, data.length)
+      }
+      const observe: RowObserver = (a, b, first, width, rows) => {
+        expect(rows.length).toBe((b - a) * width)
+        for (let t = a; t < b; t++) filtered.set(rows.subarray((t - a) * width, (t - a + 1) * width), t * w + first)
+      }
+      processSlab(layout, buf, filter, table, seg, { data, frame0: from, from, to }, observe, kernels)
     }
   }
-  return { filtered, acc: buf.acc, used: buf.used }
+  const L = pre + post
+  const acc = new Float64Array(spikes.length * L * w)
+  spikes.forEach((_, u) => acc.set(unitSums(layout, buf, u), u * L * w))
+  return { filtered, acc, used: buf.used }
 }
 
 const sos = butterworthHighpassSos(2, 100, 20000)
@@ -85,7 +106,7 @@ describe('streamed zero-phase filter equals whole-signal sosfiltfilt', () => {
 
   for (const slab of [12, 100, 777, 1500, 6000]) {
     it(`slabs of ${slab} frames, electrodes 3..10 of 12`, () => {
-      const r = stream(sos, x, T, FS, 3, 10, [{ start: 0, end: T, rule: wholeWindowRule(0, T, 10, 40) }], slab, [], 10, 40)
+      const r = stream(sos, x, T, FS, 3, 10, [{ start: 0, end: T, rule: wholeWindowRule(0, T, 10, 40) }], slab, [], 10, 40, 3)
       let maxDiff = 0
       let maxAbs = 0
       for (let e = 3; e < 10; e++) {
@@ -120,7 +141,7 @@ describe('streamed zero-phase filter equals whole-signal sosfiltfilt', () => {
     ]
     const perSeg = segs.map((seg) => {
       const out = new Float32Array((seg.end - seg.start) * 2)
-      const r = stream(sos, x, T, FS, 5, 7, [seg], 700, [], 10, 40)
+      const r = stream(sos, x, T, FS, 5, 7, [seg], 700, [], 10, 40, 1)
       out.set(r.filtered.subarray(seg.start * 2, seg.end * 2))
       return out
     })
@@ -167,7 +188,7 @@ describe('streamed spike-window accumulation', () => {
     const rule = wholeWindowRule(0, T, pre, post)
     const ref = reference([{ seg: [0, T], rule }])
     for (const slab of [60, 999]) {
-      const r = stream(sos, x, T, FS, e0, e1, [{ start: 0, end: T, rule }], slab, spikes, pre, post)
+      const r = stream(sos, x, T, FS, e0, e1, [{ start: 0, end: T, rule }], slab, spikes, pre, post, slab === 60 ? 2 : undefined)
       spikes.forEach((_, u) => {
         expect(r.used[u]).toBe(ref[u].used)
         const block = (pre + post) * w
@@ -187,7 +208,7 @@ describe('streamed spike-window accumulation', () => {
     const r = stream(
       sos, x, T, FS, e0, e1,
       segs.map(({ seg, rule }) => ({ start: seg[0], end: seg[1], rule })),
-      400, spikes, pre, post,
+      400, spikes, pre, post, 3,
     )
     // Unit 0, valid iff c0 + 10 <= s < c1 - 40 of its chunk: 10, 11, 500, 777, 778 in [0, 1500) and 5959 in
     // [4500, 6000); 1500 and 1501 fall before 1510, 2999 after 2960, 5960 on the excluded end.
@@ -197,5 +218,30 @@ describe('streamed spike-window accumulation', () => {
       const block = L * w
       for (let k = 0; k < block; k++) expect(r.acc[u * block + k]).toBeCloseTo(ref[u].acc[k], 1)
     })
+  })
+})
+
+describe('SIMD kernels', () => {
+  it('give bit-identical filtered rows and sums to the plain loops (odd and even blocks, several slabs)', () => {
+    const spikes = [[100, 777, 1500, 2999, 4000], [60, 61, 5900]]
+    const segs: SegmentSpec[] = [{ start: 0, end: T, rule: wholeWindowRule(0, T, 10, 40) }]
+    for (const [blockWidth, slab] of [[4, 900], [6, 2000], [undefined, 6000]] as const) {
+      const plain = stream(sos, x, T, FS, 1, 12, segs, slab, spikes, 10, 40, blockWidth)
+      const fast = stream(sos, x, T, FS, 1, 12, segs, slab, spikes, 10, 40, blockWidth, true)
+      expect(Array.from(fast.filtered)).toEqual(Array.from(plain.filtered))
+      expect(Array.from(fast.acc)).toEqual(Array.from(plain.acc))
+      expect(Array.from(fast.used)).toEqual([5, 3])
+    }
+  })
+  it('compat segments too', () => {
+    const segs: SegmentSpec[] = [
+      { start: 0, end: 3050, rule: hdmeaChunkRule(0, 3000, 10, 40) },
+      { start: 2950, end: 6000, rule: hdmeaChunkRule(3000, 6000, 10, 40) },
+    ]
+    const spikes = [[100, 2990, 3000, 3010, 3055, 5000]]
+    const plain = stream(sos, x, T, FS, 0, 12, segs, 1000, spikes, 10, 40, 4)
+    const fast = stream(sos, x, T, FS, 0, 12, segs, 1000, spikes, 10, 40, 4, true)
+    expect(Array.from(fast.acc)).toEqual(Array.from(plain.acc))
+    expect(fast.used[0]).toBe(4) // 100 in [10, 2960); 3010, 3055, 5000 in [3010, 5960)
   })
 })

@@ -1,0 +1,237 @@
+// SIMD inner loops of the streamed eimage STA, as a small WebAssembly module assembled here from its
+// instructions (no toolchain needed at build time). Each kernel does exactly the float64 operations
+// of its JavaScript twin in streamingRange.ts, in the same order and without fused multiply-add, so
+// both give bit-identical results; the module only processes two electrodes per instruction and
+// skips the bounds checks. It works on a shared WebAssembly.Memory that holds the slabs and every
+// range's buffers, so any worker thread can run it on the data the reader wrote.
+//
+//   fwd1(x, xStrideBytes, out, st0, st1, rows, pairs, c0, c1, c2, a1, a2)
+//       forward biquad over `rows` int16 rows (2 electrodes per pair), float64 output rows
+//   bwd1(in, inStepBytes, out, outStepBytes, st0, st1, rows, pairs, c0, c1, c2, a1, a2)
+//       biquad over float64 rows walking by -inStep, float32 output rows walking by -outStep
+//   addw(acc, data, pairs)      acc (float64) += data (float32)
+
+const I32 = 0x7f
+const F64 = 0x7c
+const V128 = 0x7b
+
+function uleb(n: number): number[] {
+  const out: number[] = []
+  do {
+    let b = n & 0x7f
+    n >>>= 7
+    if (n !== 0) b |= 0x80
+    out.push(b)
+  } while (n !== 0)
+  return out
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = []
+  for (;;) {
+    const b = n & 0x7f
+    n >>= 7
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b)
+      return out
+    }
+    out.push(b | 0x80)
+  }
+}
+
+const str = (s: string) => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))]
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()]
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body]
+
+// Instructions.
+const get = (i: number) => [0x20, ...uleb(i)]
+const set = (i: number) => [0x21, ...uleb(i)]
+const i32c = (v: number) => [0x41, ...sleb(v)]
+const I32_ADD = [0x6a]
+const I32_SUB = [0x6b]
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm]
+const memarg = (align: number) => [align, 0]
+const V_LOAD = simd(0x00, ...memarg(4))
+const V_STORE = simd(0x0b, ...memarg(4))
+const V_LOAD32_ZERO = simd(0x5c, ...memarg(2))
+const V_LOAD64_ZERO = simd(0x5d, ...memarg(3))
+const V_STORE64_LANE0 = simd(0x5b, ...memarg(3), 0)
+const F64X2_SPLAT = simd(0x14)
+const F64X2_ADD = simd(0xf0)
+const F64X2_SUB = simd(0xf1)
+const F64X2_MUL = simd(0xf2)
+const I32X4_EXTEND_LOW_I16X8_S = simd(0xa7)
+const F64X2_CONVERT_LOW_I32X4_S = simd(0xfe)
+const F32X4_DEMOTE_F64X2_ZERO = simd(0x5e)
+const F64X2_PROMOTE_LOW_F32X4 = simd(0x5f)
+const LOOP = [0x03, 0x40]
+const END = [0x0b]
+const brIf = (depth: number) => [0x0d, ...uleb(depth)]
+
+/** local = local + delta (i32). */
+const addTo = (local: number, delta: number[]) => [...get(local), ...delta, ...I32_ADD, ...set(local)]
+const subFrom = (local: number, delta: number[]) => [...get(local), ...delta, ...I32_SUB, ...set(local)]
+/** local -= 1; loop again while local != 0. */
+const countDown = (local: number, depth: number) => [...get(local), ...i32c(1), ...I32_SUB, 0x22, ...uleb(local), ...brIf(depth)]
+
+/**
+ * The biquad step on v128 locals: y = c0 x + z0; z0' = c1 x - a1 y + z1; z1' = c2 x - a2 y, with
+ * z0/z1 at [st0 + sp] / [st1 + sp]; leaves y in local `y`.
+ */
+function biquad(x: number, y: number, st0: number, st1: number, sp: number, c: number[]): number[] {
+  const [c0, c1, c2, a1, a2] = c
+  const addr = (base: number) => [...get(base), ...get(sp), ...I32_ADD]
+  return [
+    // y = c0 * x + z0
+    ...get(c0), ...get(x), ...F64X2_MUL, ...addr(st0), ...V_LOAD, ...F64X2_ADD, ...set(y),
+    // z0 = (c1 * x - a1 * y) + z1
+    ...addr(st0),
+    ...get(c1), ...get(x), ...F64X2_MUL, ...get(a1), ...get(y), ...F64X2_MUL, ...F64X2_SUB,
+    ...addr(st1), ...V_LOAD, ...F64X2_ADD, ...V_STORE,
+    // z1 = c2 * x - a2 * y
+    ...addr(st1),
+    ...get(c2), ...get(x), ...F64X2_MUL, ...get(a2), ...get(y), ...F64X2_MUL, ...F64X2_SUB, ...V_STORE,
+  ]
+}
+
+function fwd1Body(): number[] {
+  // params: 0 x, 1 xStride, 2 out, 3 st0, 4 st1, 5 rows, 6 pairs, 7..11 coefficients (f64)
+  // locals: 12 xp, 13 sp, 14 e (i32); 15..19 splatted coefficients, 20 xv, 21 y (v128)
+  const locals = vec([[...uleb(3), I32], [...uleb(7), V128]])
+  const splats = [7, 8, 9, 10, 11].flatMap((p, k) => [...get(p), ...F64X2_SPLAT, ...set(15 + k)])
+  const inner = [
+    ...LOOP,
+    ...get(12), ...V_LOAD32_ZERO, ...I32X4_EXTEND_LOW_I16X8_S, ...F64X2_CONVERT_LOW_I32X4_S, ...set(20),
+    ...biquad(20, 21, 3, 4, 13, [15, 16, 17, 18, 19]),
+    ...get(2), ...get(21), ...V_STORE,
+    ...addTo(12, i32c(4)), ...addTo(13, i32c(16)), ...addTo(2, i32c(16)),
+    ...countDown(14, 0),
+    ...END,
+  ]
+  const body = [
+    ...splats,
+    ...LOOP,
+    ...get(0), ...set(12), ...i32c(0), ...set(13), ...get(6), ...set(14),
+    ...inner,
+    ...addTo(0, get(1)),
+    ...countDown(5, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
+function bwd1Body(): number[] {
+  // params: 0 in, 1 inStep, 2 out, 3 outStep, 4 st0, 5 st1, 6 rows, 7 pairs, 8..12 coefficients
+  // locals: 13 ip, 14 op, 15 sp, 16 e (i32); 17..21 coefficients, 22 xv, 23 y (v128)
+  const locals = vec([[...uleb(4), I32], [...uleb(7), V128]])
+  const splats = [8, 9, 10, 11, 12].flatMap((p, k) => [...get(p), ...F64X2_SPLAT, ...set(17 + k)])
+  const inner = [
+    ...LOOP,
+    ...get(13), ...V_LOAD, ...set(22),
+    ...biquad(22, 23, 4, 5, 15, [17, 18, 19, 20, 21]),
+    ...get(14), ...get(23), ...F32X4_DEMOTE_F64X2_ZERO, ...V_STORE64_LANE0,
+    ...addTo(13, i32c(16)), ...addTo(14, i32c(8)), ...addTo(15, i32c(16)),
+    ...countDown(16, 0),
+    ...END,
+  ]
+  const body = [
+    ...splats,
+    ...LOOP,
+    ...get(0), ...set(13), ...get(2), ...set(14), ...i32c(0), ...set(15), ...get(7), ...set(16),
+    ...inner,
+    ...subFrom(0, get(1)),
+    ...subFrom(2, get(3)),
+    ...countDown(6, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
+function addwBody(): number[] {
+  // params: 0 acc, 1 data, 2 pairs
+  const locals = vec([])
+  const body = [
+    ...LOOP,
+    ...get(0),
+    ...get(0), ...V_LOAD, ...get(1), ...V_LOAD64_ZERO, ...F64X2_PROMOTE_LOW_F32X4, ...F64X2_ADD,
+    ...V_STORE,
+    ...addTo(0, i32c(16)), ...addTo(1, i32c(8)),
+    ...countDown(2, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
+function moduleBytes(): Uint8Array {
+  const fwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
+  const bwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
+  const addType = [0x60, ...vec([I32, I32, I32].map((t) => [t])), ...vec([])]
+  // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
+  const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
+  const bodies = [fwd1Body(), bwd1Body(), addwBody()].map((b) => [...uleb(b.length), ...b])
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([fwdType, bwdType, addType])),
+    ...section(2, vec([memImport])),
+    ...section(3, vec([[0], [1], [2]])),
+    ...section(7, vec([
+      [...str('fwd1'), 0x00, 0],
+      [...str('bwd1'), 0x00, 1],
+      [...str('addw'), 0x00, 2],
+    ])),
+    ...section(10, vec(bodies)),
+  ])
+}
+
+export interface EimageKernels {
+  memory: WebAssembly.Memory
+  fwd1(x: number, xStride: number, out: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  bwd1(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  addw(acc: number, data: number, pairs: number): void
+}
+
+let compiled: WebAssembly.Module | null | undefined
+
+/** The compiled module, or null where WebAssembly SIMD or shared memory is unavailable. */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(moduleBytes())
+    } catch {
+      compiled = null
+    }
+  }
+  return compiled
+}
+
+const instances = new WeakMap<WebAssembly.Memory, EimageKernels>()
+
+/** Kernels bound to `memory` (a shared memory), or null when they cannot run here. */
+export function kernelsFor(memory: WebAssembly.Memory): EimageKernels | null {
+  const cached = instances.get(memory)
+  if (cached) return cached
+  const mod = kernelModule()
+  if (!mod) return null
+  try {
+    const inst = new WebAssembly.Instance(mod, { env: { mem: memory } })
+    const k = { memory, ...(inst.exports as unknown as Omit<EimageKernels, 'memory'>) }
+    instances.set(memory, k)
+    return k
+  } catch {
+    return null
+  }
+}
+
+/** A shared memory of at least `bytes` bytes (whole 64 KiB pages), or null without shared wasm memory. */
+export function sharedMemory(bytes: number): WebAssembly.Memory | null {
+  const pages = Math.max(1, Math.ceil(bytes / 65536))
+  if (pages > 65536) return null
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+  } catch {
+    return null
+  }
+}
