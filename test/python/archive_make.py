@@ -5,7 +5,7 @@ Usage: archive_make.py <out_dir>
 Writes <out_dir>/session.h5 (PipelineSession.save layout: bool enums, shape-() scalars, an `_attrs`
 subgroup, int dict keys as "0", "1", ...) and <out_dir>/immediate.h5 (immediate store: root JSON
 attributes, (1,) scalars, stimulus/frame_time/default, attribute-style features, fixed-length and
-ASCII strings, int32 attributes).
+ASCII strings, int32 attributes, /pipeline@stage1_completed without session_info).
 """
 import json
 import os
@@ -123,6 +123,8 @@ def immediate_archive(path):
         s.create_dataset("frame_time/default", data=np.array([100, 200], dtype=np.uint64))
         s.create_dataset("light_reference/raw_ch1", data=np.arange(4, dtype=np.float32))
         s.create_dataset("section_time/movie", data=np.array([[100, 200]], dtype=np.int64))
+        # load_recording_with_eimage_sta in immediate mode marks stage 1 here too (no session_info)
+        f.create_group("pipeline").attrs["stage1_completed"] = True
 
 
 if __name__ == "__main__":
