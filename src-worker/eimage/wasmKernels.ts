@@ -165,7 +165,7 @@ function addwBody(): number[] {
   return [...locals, ...body]
 }
 
-function moduleBytes(): Uint8Array {
+function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const bwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const addType = [0x60, ...vec([I32, I32, I32].map((t) => [t])), ...vec([])]
