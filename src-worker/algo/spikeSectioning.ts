@@ -99,31 +99,57 @@ export function sectionUnitSpikes(
 ): SectionedSpikes {
   const s = sortedSpikes(spikes)
   const nTrials = Math.floor(bounds.length / 2)
-  const trials: Float64Array[] = []
-  const ranges: Array<[number, number]> = []
+  const trials: Float64Array[] = new Array(nTrials)
+  // Index range [lo, hi) of each trial in s, flat.
+  const ranges = new Float64Array(2 * nTrials)
   for (let k = 0; k < nTrials; k++) {
     let lo = bounds[2 * k] - pre
     if (options.clampStartAtZero && lo < 0) lo = 0
     const hi = bounds[2 * k + 1] + post
     const i0 = lowerBound(s, lo)
     const i1 = Math.max(i0, lowerBound(s, hi, i0))
-    trials.push(s.slice(i0, i1))
-    if (i1 > i0) ranges.push([i0, i1])
+    trials[k] = s.slice(i0, i1)
+    ranges[2 * k] = i0
+    ranges[2 * k + 1] = i1
   }
   return { trials, full: uniqueUnion(s, ranges) }
 }
 
-/** Sorted unique values of s over the union of index ranges [i0, i1). */
-function uniqueUnion(s: Float64Array, ranges: Array<[number, number]>): Float64Array {
-  ranges.sort((a, b) => a[0] - b[0])
-  const out = new Float64Array(ranges.reduce((n, [a, b]) => n + b - a, 0))
-  let n = 0
-  let covered = 0
-  for (const [a, b] of ranges) {
-    for (let i = Math.max(a, covered); i < b; i++) {
-      if (n === 0 || s[i] !== out[n - 1]) out[n++] = s[i]
-    }
-    covered = Math.max(covered, b)
+/** Sorted unique values of s over the union of the flat index ranges [i0, i1). */
+function uniqueUnion(s: Float64Array, flatRanges: Float64Array): Float64Array {
+  let ranges = flatRanges
+  let ordered = true
+  for (let k = 2; k < ranges.length; k += 2) if (ranges[k] < ranges[k - 2]) ordered = false
+  if (!ordered) {
+    const order = Array.from({ length: ranges.length / 2 }, (_, k) => k).sort((x, y) => flatRanges[2 * x] - flatRanges[2 * y])
+    ranges = new Float64Array(flatRanges.length)
+    order.forEach((k, i) => {
+      ranges[2 * i] = flatRanges[2 * k]
+      ranges[2 * i + 1] = flatRanges[2 * k + 1]
+    })
   }
-  return out.slice(0, n)
+  // Copy the covered stretches of s in index order (s is sorted, so the result is too)...
+  let total = 0
+  let covered = 0
+  for (let k = 0; k < ranges.length; k += 2) {
+    const from = Math.max(ranges[k], covered)
+    if (ranges[k + 1] > from) total += ranges[k + 1] - from
+    covered = Math.max(covered, ranges[k + 1])
+  }
+  const out = new Float64Array(total)
+  let n = 0
+  covered = 0
+  for (let k = 0; k < ranges.length; k += 2) {
+    const from = Math.max(ranges[k], covered)
+    const to = ranges[k + 1]
+    if (to > from) {
+      out.set(s.subarray(from, to), n)
+      n += to - from
+    }
+    covered = Math.max(covered, to)
+  }
+  // ...then drop repeated values (a spike train may hold the same sample twice).
+  let w = n > 0 ? 1 : 0
+  for (let i = 1; i < n; i++) if (out[i] !== out[w - 1]) out[w++] = out[i]
+  return w === n ? out : out.slice(0, w)
 }

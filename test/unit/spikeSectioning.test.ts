@@ -116,6 +116,12 @@ describe('per-unit sectioning (algorithms §2.3, §9.3)', () => {
     expect(Array.from(r.full)).toEqual([10, 20, 30])
   })
 
+  it('trials given out of order still give a sorted union', () => {
+    const r = sectionUnitSpikes([1, 5, 12, 25, 31], [20, 30, 0, 10, 4, 13], 0, 0)
+    expect(r.trials.map((t) => Array.from(t))).toEqual([[25], [1, 5], [5, 12]])
+    expect(Array.from(r.full)).toEqual([1, 5, 12, 25])
+  })
+
   it('pad margins truncate toward zero', () => {
     expect(padMarginSamples([2, 0], 20000)).toEqual({ pre: 40000, post: 0 })
     expect(padMarginSamples([0.00004, 1.99999], 20000)).toEqual({ pre: 0, post: 39999 })
