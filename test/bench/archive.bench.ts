@@ -6,7 +6,7 @@
 
 import { Worker } from 'node:worker_threads'
 import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     gc()
     const built = process.memoryUsage.rss()
     console.log(`archive benchmark: ${UNITS} units x ${SPIKES} uint64 spikes, (50,65,65) float32 eimage STA per unit, light reference 2 x ${LIGHT_SAMPLES / 1e6} M float32 + 10 Hz / 1 kHz`)
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min; other processes slow every figure below)`)
     console.log(`session size (memoryEstimateBytes): ${f(sessionBytes)}`)
     console.log(`RSS baseline (modules loaded, h5wasm ready, no session): ${f(baseline)}; with the session built: ${f(built)}`)
     console.log('  (the baseline is high under tsx, which makes importing h5wasm cost ~650 MB of RSS; plain node: ~85 MB)')
