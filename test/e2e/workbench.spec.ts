@@ -148,12 +148,31 @@ test('demo: wizard, session panel, checkpoint, restart, resume, charts, failure'
   for (const id of ran) await expect(page.getByTestId('completed-steps')).toContainText(id)
   await shot(page, '03-resumed', testInfo)
 
+  // ---- the memory warning follows the threshold set in Settings
+  await expect(page.getByTestId('memory-warning')).toHaveCount(0)
+  await page.getByTestId('nav-settings').click()
+  await page.getByTestId('memory-threshold').fill('0.001')
+  await page.getByTestId('settings-apply').click()
+  await expect(page.getByTestId('memory-warning')).toContainText('0.001 GB')
+  await page.getByTestId('memory-threshold').fill('8')
+  await page.getByTestId('settings-apply').click()
+  await expect(page.getByTestId('memory-warning')).toHaveCount(0)
+
   // ---- every chart draws from the resumed session; selecting a unit updates the per-unit charts
   await page.getByTestId('nav-charts').click()
   await expect(page.getByTestId('unit-table').locator('tbody tr')).toHaveCount(truth.units.length)
   for (const c of charts) await inked(page, c)
   if (!ids.includes(EIMAGE_STEP)) await expect(page.getByTestId('chart-eimage').getByTestId('chart-empty')).toContainText('No electrical image')
   await shot(page, '04-charts', testInfo)
+  // Zooming into the light reference asks the backend for the visible window at full detail.
+  const info = page.getByTestId('light-info')
+  const samplesShown = async () => Number(((await info.textContent()) ?? '').replace(/.*·\s*([\d,]+) samples.*/s, '$1').replace(/,/g, ''))
+  const before = await samplesShown()
+  const box = (await page.getByTestId('chart-light').locator('canvas').first().boundingBox())!
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  await page.mouse.wheel(0, -600)
+  await expect.poll(samplesShown).toBeLessThan(before)
+  await inked(page, 'chart-light')
   for (const c of ['chart-raster', 'chart-sta', 'chart-eimage']) {
     const path = testInfo.outputPath(`04-${c}.png`)
     await page.getByTestId(c).screenshot({ path })
