@@ -2,6 +2,7 @@
 
 import type { StepDefinition } from './framework'
 import { loadRecordingStep } from './loadRecording'
+import { loadRecordingWithEimageStaStep } from './loadRecordingWithEimageSta'
 import { addSectionTimeStep } from './addSectionTime'
 import { addSectionTimeAnalogStep } from './addSectionTimeAnalog'
 import { sectionSpikeTimesStep } from './sectionSpikeTimes'
@@ -10,6 +11,7 @@ import { extractFeaturesStep } from './extractFeatures'
 
 export const STEPS: StepDefinition<any>[] = [
   loadRecordingStep,
+  loadRecordingWithEimageStaStep,
   addSectionTimeStep,
   addSectionTimeAnalogStep,
   sectionSpikeTimesStep,
