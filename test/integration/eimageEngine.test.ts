@@ -193,3 +193,68 @@ describe('streamed eimage STA on a generated recording', () => {
     expect(seen[1]).toBeGreaterThan(seen[0])
   })
 })
+
+// The Python production algorithm, written out plainly (algorithms 4.3 step 5), for a few electrodes:
+// chunks of int(rate * 10) samples, each loaded with (pre + post) samples of overlap on both sides and
+// filtered on its own; spikes with c0 + pre <= s < c1 - post add the window of the chunk's valid part;
+// the sum is divided by every spike in the span.
+describe('hdmea mode against the production algorithm over several 10-s chunks', () => {
+  let dir2: string
+  let cmcr2: CmcrFile
+  let truth2: RecordingTruth
+  const RATE = 500 // a low rate keeps three 10-s chunks small (5000 samples each)
+
+  beforeAll(async () => {
+    dir2 = mkdtempSync(join(tmpdir(), 'eimage-compat-'))
+    const gen = await generateRecording({ dir: dir2, stem: 'slow', seed: 3, samplingRate: RATE, analogDurationS: 24, sensorDurationS: 23, nUnits: 2, baseRateHz: 3 })
+    truth2 = gen.truth
+    cmcr2 = await openCmcr(gen.cmcrPath)
+  })
+  afterAll(() => {
+    cmcr2?.close()
+    if (dir2) rmSync(dir2, { recursive: true, force: true })
+  })
+
+  it('gives the same images (to float32 rounding) and counts', async () => {
+    const N = cmcr2.sensor!.frames
+    const pre = 3
+    const post = 7
+    const spikes = truth2.units.map((u) => u.spikeTimesUs!.map((t) => Math.trunc((t / 1e6) * RATE)))
+    const res = await computeEimageSta(
+      { cmcr: cmcr2, totalSamples: N, samplingRate: RATE, pre, post, cutoffHz: 40, filterOrder: 2, mode: 'hdmea', units: truth2.units.map((u, i) => ({ id: u.id, spikes: spikes[i] })), slabBytes: 8 * 1024 * 1024 },
+      { pool },
+    )
+    const sos = butterworthHighpassSos(2, 40, RATE)
+    const frames = cmcr2.readSensorFrames(0, N)
+    const chunk = Math.trunc(RATE * 10)
+    const electrodes = [[5, 9], [33, 12], [64, 65]]
+    truth2.units.forEach((u, ui) => {
+      const inSpan = spikes[ui].filter((s) => s < N)
+      let used = 0
+      const sums = electrodes.map(() => new Float64Array(pre + post))
+      for (let c0 = 0; c0 < N; c0 += chunk) {
+        const c1 = Math.min(c0 + chunk, N)
+        const l0 = Math.max(0, c0 - pre - post)
+        const l1 = Math.min(c1 + pre + post, N)
+        const valid = inSpan.filter((s) => s >= c0 + pre && s < c1 - post)
+        used += valid.length
+        electrodes.forEach(([row, col], k) => {
+          const x = new Float64Array(l1 - l0)
+          for (let t = l0; t < l1; t++) x[t - l0] = frames[t * G * G + (col - 1) * G + (row - 1)]
+          const y = Float32Array.from(sosfiltfilt(sos, x))
+          for (const s of valid) for (let w = 0; w < pre + post; w++) sums[k][w] += y[s - pre + w - l0]
+        })
+      }
+      expect(res.units[ui].nUsed).toBe(used)
+      expect(res.units[ui].divisor).toBe(inSpan.length)
+      expect(used).toBeLessThan(inSpan.length + 1)
+      electrodes.forEach(([row, col], k) => {
+        for (let w = 0; w < pre + post; w++) {
+          const want = sums[k][w] / inSpan.length
+          const got = res.units[ui].sta[w * G * G + (row - 1) * G + (col - 1)]
+          expect(Math.abs(got - want)).toBeLessThan(1e-5 * (1 + Math.abs(want)))
+        }
+      })
+    })
+  })
+})
