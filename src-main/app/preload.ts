@@ -1,32 +1,10 @@
-// Runs in the sandboxed preload: exposes exactly the contract (request names and event names from
-// ../ipc/contract) as window.workbench, nothing else of Electron or Node. Replies travel as Reply
-// objects because errors thrown across contextBridge lose their fields (code, path).
+// Runs in the sandboxed preload: exposes exactly the contract as window.workbench (request and event
+// names from ../ipc/contract), nothing else of Electron or Node.
 
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
-import { EVENT_CHANNEL, isEventName, isRequestName, requestChannel, type PreloadBridge, type Reply } from '../ipc/contract'
+import { createPreloadBridge } from '../ipc/electronTransport'
 
-const bridge: PreloadBridge = {
-  transport: 'electron',
-  async invoke(name: string, params: unknown): Promise<Reply<unknown>> {
-    if (!isRequestName(name)) return { ok: false, error: { code: 'UNKNOWN_REQUEST', message: `Unknown request '${name}'` } }
-    return (await ipcRenderer.invoke(requestChannel(name), params ?? {})) as Reply<unknown>
-  },
-  on(listener: (event: string, payload: unknown) => void): () => void {
-    const handler = (_e: unknown, message: { event: string; payload: unknown }) => {
-      if (message && isEventName(message.event)) listener(message.event, message.payload)
-    }
-    ipcRenderer.on(EVENT_CHANNEL, handler)
-    return () => {
-      ipcRenderer.removeListener(EVENT_CHANNEL, handler)
-    }
-  },
-  pathForFile(file: File): string | null {
-    try {
-      return webUtils.getPathForFile(file) || null
-    } catch {
-      return null
-    }
-  },
-}
-
-contextBridge.exposeInMainWorld('workbench', bridge)
+contextBridge.exposeInMainWorld(
+  'workbench',
+  createPreloadBridge(ipcRenderer, (file) => webUtils.getPathForFile(file)),
+)
