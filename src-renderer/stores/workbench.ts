@@ -50,6 +50,7 @@ export const useWorkbench = defineStore('workbench', () => {
   const panelMode = ref<null | 'saveAs' | 'resume'>(null)
   /** Asks the recording page to open its file browser (Ctrl+O in browser mode). */
   const browseRequest = ref(0)
+  const browseHandled = ref(0)
   /** The wizard's form values per step (kept while navigating; reset when another session opens). */
   const forms = ref<Record<string, Record<string, unknown>>>({})
 
@@ -246,6 +247,7 @@ export const useWorkbench = defineStore('workbench', () => {
     view,
     panelMode,
     browseRequest,
+    browseHandled,
     forms,
     runningJob,
     stepById,
