@@ -85,7 +85,10 @@ export interface SessionSnapshot {
   datasetId: string
   saveState: 'deferred' | 'saved'
   modifiedSinceSave: boolean
+  /** The file a plain Save writes to without asking (the last file this session was saved to here). */
   hdf5Path: string | null
+  /** The archive this session was resumed from, if any. */
+  openedFrom: string | null
   outputDir: string
   sourceFiles: Record<string, string>
   unitCount: number

@@ -80,6 +80,7 @@ export class WorkbenchService {
   private session: PipelineSession | null = null
   /** The file this service last saved the session to (a plain Save goes there again without asking). */
   private savedPath: string | null = null
+  private openedFrom: string | null = null
   private job: RunningJob | null = null
   private pool: TaskPool | null = null
   private stepErrors = new Map<string, WireError>()
@@ -255,6 +256,8 @@ export class WorkbenchService {
     this.addLog('info', `Resuming from ${path}…`)
     const session = await PipelineSession.load(path, { outputDir: this.store.settings.outputDir })
     this.replaceSession(session)
+    this.openedFrom = session.hdf5Path
+    this.emitSession()
     this.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'opened', at: new Date().toISOString() })
     this.addLog('info', `Resumed ${session.datasetId}: ${session.unitCount} units, steps ${[...session.completedSteps].join(', ') || 'none'}`)
     return this.snapshot()!
@@ -263,6 +266,7 @@ export class WorkbenchService {
   private replaceSession(session: PipelineSession | null): void {
     this.session = session
     this.savedPath = null
+    this.openedFrom = null
     this.stepErrors.clear()
     this.stepSummaries.clear()
     this.recommended = {}
@@ -446,7 +450,8 @@ export class WorkbenchService {
       datasetId: s.datasetId,
       saveState: s.saveState === 'saved' ? 'saved' : 'deferred',
       modifiedSinceSave: s.isModifiedSinceSave,
-      hdf5Path: this.savedPath ?? s.hdf5Path,
+      hdf5Path: this.savedPath,
+      openedFrom: this.openedFrom,
       outputDir: resolve(s.outputDir),
       sourceFiles: Object.fromEntries(s.sourceFiles),
       unitCount: s.unitCount,

@@ -145,6 +145,7 @@ test('demo: wizard, session panel, checkpoint, restart, resume, charts, failure'
   await expect(page.getByTestId('dataset')).toHaveText('synthetic_demo')
   await expect(page.getByTestId('unit-count')).toHaveText(String(truth.units.length))
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect(page.getByTestId('opened-from')).toHaveText(checkpointPath)
   for (const id of ran) await expect(page.getByTestId('completed-steps')).toContainText(id)
   await shot(page, '03-resumed', testInfo)
 
@@ -213,6 +214,7 @@ test('demo: wizard, session panel, checkpoint, restart, resume, charts, failure'
   await page.getByTestId('save').click()
   await expect(page.getByTestId('activity')).toContainText(`Saved ${join(workdir, 'artifacts', 'synthetic_demo.h5')}`)
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect(page.getByTestId('saved-to')).toHaveText(join(workdir, 'artifacts', 'synthetic_demo.h5'))
   await page.getByTestId('save-as').click()
   await page.getByTestId('save-as-path').fill(checkpointPath)
   await page.getByTestId('save-as-confirm').click()

@@ -237,6 +237,9 @@ describe('saving', () => {
     service = make()
     const snap = await call('session.resume', { path: cp.path })
     expect(snap).toMatchObject({ datasetId: '2025.04.10-11.12.57-Rec', unitCount: 4, completedSteps: ['load_recording'], saveState: 'saved', modifiedSinceSave: false })
+    // Resumed from the checkpoint, but a plain Save goes to the output folder (as in the Python), not over the checkpoint.
+    expect(snap).toMatchObject({ openedFrom: cp.path, hdf5Path: null })
+    await expect(call('session.save')).rejects.toMatchObject({ code: 'FILE_EXISTS', path: expected })
     expect(snap.warnings).toEqual([{ step: 'load_recording', message: 'one unit has no waveform' }])
     expect((await call('recent.list')).archives[0]).toMatchObject({ path: cp.path, kind: 'opened' })
   })
