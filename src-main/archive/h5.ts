@@ -166,12 +166,21 @@ function writeMetadata(dtype: NumericDtype, shape: number[]) {
   }
 }
 
-/** Above this many bytes a dataset is written in row slabs, so the wasm heap (which never shrinks) stays small. */
-export const DEFAULT_SLAB_BYTES = 256 * 1024 * 1024
+/**
+ * Above this many bytes a dataset is written in row slabs, so the wasm heap (which never shrinks)
+ * stays small. Smaller datasets are contiguous, as h5py writes them; larger ones are chunked (readers
+ * cannot tell the difference).
+ */
+export const DEFAULT_SLAB_BYTES = 32 * 1024 * 1024
+/** Target chunk size of slab-written datasets. */
+const CHUNK_BYTES = 4 * 1024 * 1024
+
+type CreateDataset = (fileId: bigint, path: string, ptr: bigint, meta: unknown) => number
 
 /**
- * Creates a contiguous numeric dataset at `path` holding `data` with the given dtype and shape.
- * Arrays larger than `slabBytes` are written in slabs along the first axis.
+ * Creates a numeric dataset at `path` holding `data` with the given dtype and shape. Arrays larger
+ * than `slabBytes` are created chunked with their first slab, extended to full size, and filled slab
+ * by slab along the first axis (h5wasm can only create a dataset together with its data).
  */
 export function writeNumericDataset(
   mod: H5Module,
@@ -185,29 +194,40 @@ export function writeNumericDataset(
   const n = data.length
   const bytes = DTYPE_BYTES[dtype]
   const describe = () => `dataset ${path}`
-  const meta = writeMetadata(dtype, shape)
-  if (n * bytes <= slabBytes || shape.length === 0) {
+  const create = (mod as unknown as { create_dataset: CreateDataset }).create_dataset
+  if (n * bytes <= slabBytes || shape.length === 0 || shape[0] <= 1) {
     const ptr = malloc(mod, n * bytes)
     try {
       fillHeap(mod, ptr, dtype, data, 0, n, describe)
-      ;(mod as unknown as { create_dataset: (...a: unknown[]) => number }).create_dataset(file.file_id, path, BigInt(ptr), meta)
+      create(file.file_id, path, BigInt(ptr), writeMetadata(dtype, shape))
     } finally {
       mod._free(ptr)
     }
     return
   }
-  // Creating with no buffer makes the dataset (HDF5 reports the skipped initial write on stderr), then
-  // the rows are written slab by slab.
-  ;(mod as unknown as { create_dataset: (...a: unknown[]) => number }).create_dataset(file.file_id, path, 0n, meta)
+  const rest = shape.slice(1)
   const rowElems = n / shape[0]
-  const rowsPerSlab = Math.max(1, Math.floor(slabBytes / (rowElems * bytes)))
-  const ptr = malloc(mod, Math.min(shape[0], rowsPerSlab) * rowElems * bytes)
+  const rowBytes = rowElems * bytes
+  const rowsPerSlab = Math.max(1, Math.floor(slabBytes / rowBytes))
+  const chunkRows = Math.max(1, Math.min(rowsPerSlab, Math.floor(CHUNK_BYTES / rowBytes)))
+  const ptr = malloc(mod, Math.min(shape[0], rowsPerSlab) * rowBytes)
   try {
     for (let row = 0; row < shape[0]; row += rowsPerSlab) {
       const rows = Math.min(rowsPerSlab, shape[0] - row)
       fillHeap(mod, ptr, dtype, data, row * rowElems, rows * rowElems, describe)
-      const count = [BigInt(rows), ...shape.slice(1).map(BigInt)]
-      const offset = [BigInt(row), ...shape.slice(1).map(() => 0n)]
+      if (row === 0) {
+        const first = [rows, ...rest]
+        const meta = {
+          ...writeMetadata(dtype, first),
+          maxshape: shape.map(BigInt),
+          chunks: [chunkRows, ...rest].map(BigInt),
+        }
+        create(file.file_id, path, BigInt(ptr), meta)
+        if (mod.resize_dataset(file.file_id, path, shape.map(BigInt)) < 0) throw new Error(`extending ${path} failed`)
+        continue
+      }
+      const count = [BigInt(rows), ...rest.map(BigInt)]
+      const offset = [BigInt(row), ...rest.map(() => 0n)]
       const strides = shape.map(() => 1n)
       const status = mod.set_dataset_data(file.file_id, path, count, offset, strides, BigInt(ptr))
       if (status < 0) throw new Error(`writing rows ${row}..${row + rows} of ${path} failed`)
@@ -218,7 +238,7 @@ export function writeNumericDataset(
 }
 
 /** Above this many bytes a dataset is read in row slabs. */
-export const DEFAULT_READ_SLAB_BYTES = 64 * 1024 * 1024
+export const DEFAULT_READ_SLAB_BYTES = 32 * 1024 * 1024
 
 /** Reads a whole numeric dataset (stored as `dtype`, or an enum whose base has that size) into model storage. */
 export function readNumericDataset(

@@ -4,10 +4,12 @@
 // Targets: save >= 200 MB/s; peak RSS <= 1.5 x session size.
 // Run: npm run bench:archive
 
+import { spawnSync } from 'node:child_process'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { PipelineSession, isoNow } from '../../src-main/session/session'
@@ -97,7 +99,7 @@ interface SaveResult {
 }
 
 /** session.save() is exactly this call; going through saveArchiveFile lets us time its phases. */
-async function timedSave(session: PipelineSession, dir: string, sampler: ReturnType<typeof rssSampler>): Promise<SaveResult> {
+async function timedSave(session: PipelineSession, dir: string, sampler: ReturnType<typeof rssSampler>, overwrite: boolean): Promise<SaveResult> {
   const phase = { write: 0, fsync: 0, rename: 0 }
   const timed = <A extends unknown[], R>(key: keyof typeof phase, fn: (...a: A) => Promise<R>) => async (...a: A) => {
     const t = performance.now()
@@ -111,7 +113,7 @@ async function timedSave(session: PipelineSession, dir: string, sampler: ReturnT
   const path = join(dir, `${session.datasetId}.h5`)
   sampler.peak()
   const t0 = performance.now()
-  await saveArchiveFile(path, session.toArchiveContent(undefined, isoNow()), { overwrite: false, operation: 'save' }, {
+  await saveArchiveFile(path, session.toArchiveContent(undefined, isoNow()), { overwrite, operation: 'save' }, {
     fs,
     write: timed('write', (p: string, c) => writeArchive(p, c)),
   })
@@ -155,15 +157,20 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min; other processes slow every figure below)`)
     console.log(`session size (memoryEstimateBytes): ${f(sessionBytes)}`)
     console.log(`RSS baseline (modules loaded, h5wasm ready, no session): ${f(baseline)}; with the session built: ${f(built)}`)
-    console.log('  (the baseline is high under tsx, which makes importing h5wasm cost ~650 MB of RSS; plain node: ~85 MB)')
 
     const saves: SaveResult[] = []
-    for (const d of dirs) {
-      const r = await timedSave(session, d.dir, sampler)
-      saves.push(r)
-      console.log(`save to ${d.label}: ${r.seconds.toFixed(2)} s, ${(r.fileBytes / MB / r.seconds).toFixed(0)} MB/s (file ${f(r.fileBytes)}, wall time incl. fsync + rename)`)
+    // Two rounds: the first save of a process also pays for growing the wasm heap; the second
+    // replaces the first file (rename over an existing target).
+    const rounds: SaveResult[] = []
+    for (const round of [1, 2]) {
+      for (const d of dirs) {
+        const r = await timedSave(session, d.dir, sampler, round > 1)
+        rounds.push(r)
+        if (round === 2) saves.push(r)
+        console.log(`save ${round} to ${d.label}: ${r.seconds.toFixed(2)} s, ${(r.fileBytes / MB / r.seconds).toFixed(0)} MB/s (file ${f(r.fileBytes)}, wall time incl. fsync + rename)`)
       console.log(`  phases: HDF5 write ${r.phase.write.toFixed(2)} s (${(r.fileBytes / MB / r.phase.write).toFixed(0)} MB/s), fsync ${r.phase.fsync.toFixed(2)} s, rename ${r.phase.rename.toFixed(3)} s`)
-      console.log(`  peak RSS ${f(r.peak)}; above baseline ${f(r.peak - baseline)} = ${((r.peak - baseline) / sessionBytes).toFixed(2)} x session`)
+        console.log(`  peak RSS ${f(r.peak)} = ${(r.peak / sessionBytes).toFixed(2)} x session; above baseline ${f(r.peak - baseline)} = ${((r.peak - baseline) / sessionBytes).toFixed(2)} x session`)
+      }
     }
     const disk = dirs[dirs.length - 1]
     console.log(`  reference: plain fs.writeSync of the same bytes to a fresh file on ${disk.root} + fsync: ${rawWriteMBs(disk.dir, saves[saves.length - 1].fileBytes).toFixed(0)} MB/s`)
@@ -180,18 +187,17 @@ async function main(): Promise<void> {
       worstLoadPeak = Math.max(worstLoadPeak, peak)
       if (loaded.unitCount !== UNITS) throw new Error(`loaded ${loaded.unitCount} units, expected ${UNITS}`)
       if (loaded.memoryEstimateBytes !== sessionBytes) throw new Error('loaded session size differs from the saved one')
-      console.log(`load from ${d.label}: ${loadS.toFixed(2)} s, ${(saves[i].fileBytes / MB / loadS).toFixed(0)} MB/s; peak RSS ${f(peak)}; above baseline ${f(peak - baseline)} = ${((peak - baseline) / sessionBytes).toFixed(2)} x session`)
+      console.log(`load from ${d.label}: ${loadS.toFixed(2)} s, ${(saves[i].fileBytes / MB / loadS).toFixed(0)} MB/s; peak RSS ${f(peak)} = ${(peak / sessionBytes).toFixed(2)} x session; above baseline ${f(peak - baseline)} = ${((peak - baseline) / sessionBytes).toFixed(2)} x session`)
       loaded = null
       gc()
     }
     const maxRss = process.resourceUsage().maxRSS * 1024
-    console.log(`process maxRSS (kernel, whole run): ${f(maxRss)}; above baseline ${f(maxRss - baseline)} = ${((maxRss - baseline) / sessionBytes).toFixed(2)} x session`)
-    const codec = saves[0]
-    const worstPeak = Math.max(...saves.map((r) => r.peak), worstLoadPeak)
+    console.log(`process maxRSS (kernel, whole run incl. building the session): ${f(maxRss)} = ${(maxRss / sessionBytes).toFixed(2)} x session; above baseline ${f(maxRss - baseline)} = ${((maxRss - baseline) / sessionBytes).toFixed(2)} x session`)
+    const worstPeak = Math.max(...rounds.map((r) => r.peak), worstLoadPeak)
+    const rate = (r: SaveResult) => r.fileBytes / MB / r.seconds
     console.log(
-      `targets: save >= 200 MB/s: ${codec.fileBytes / MB / codec.seconds >= 200 ? 'met' : 'NOT met'} on ${dirs[0].label.split(':')[0]}, ` +
-        `${saves[saves.length - 1].fileBytes / MB / saves[saves.length - 1].seconds >= 200 ? 'met' : 'NOT met'} on disk; ` +
-        `peak RSS above baseline <= 1.5 x session: ${worstPeak - baseline <= 1.5 * sessionBytes ? 'met' : 'NOT met'}`,
+      `targets: save >= 200 MB/s: ${dirs.map((d, i) => `${Math.min(rate(rounds[i]), rate(saves[i])) >= 200 ? 'met' : 'NOT met'} on ${d.label.split(':')[0]} (both rounds)`).join(', ')}; ` +
+        `peak RSS <= 1.5 x session: ${worstPeak <= 1.5 * sessionBytes ? 'met' : 'NOT met'} (${(worstPeak / sessionBytes).toFixed(2)} x; sampled peaks of save and load)`,
     )
   } finally {
     await sampler.stop()
@@ -199,4 +205,16 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+// tsx's module hooks make importing h5wasm cost ~650 MB of RSS, which would swamp the memory figures.
+// So under tsx this file bundles itself (esbuild, which tsx ships) and runs the bundle in plain node.
+async function runUnbundledOrSelf(): Promise<void> {
+  if (process.env.ARCHIVE_BENCH_PLAIN_NODE === '1') return main()
+  const esbuild = await import('esbuild')
+  const here = fileURLToPath(import.meta.url)
+  const outfile = resolve(dirname(here), '../../out/bench/archive.bench.mjs')
+  await esbuild.build({ entryPoints: [here], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['h5wasm'], outfile, logLevel: 'warning' })
+  const r = spawnSync(process.execPath, [outfile], { stdio: 'inherit', env: { ...process.env, ARCHIVE_BENCH_PLAIN_NODE: '1' } })
+  if (r.status !== 0) process.exitCode = r.status ?? 1
+}
+
+await runUnbundledOrSelf()
