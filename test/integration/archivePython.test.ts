@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PipelineSession } from '../../src-main/session/session'
 import { type GroupNode, type LeafNode, type TreeNode, f32, f64, getNode, group, i64, numeric, str, u64 } from '../../src-main/session/tree'
-import { readArchive } from '../../src-main/archive'
+import { readArchive, writeArchive } from '../../src-main/archive'
 import { assertPrerequisites, type StepDefinition } from '../../src-main/steps/framework'
 
 const PYTHON = '/usr/bin/python3'
@@ -96,6 +96,47 @@ describe('h5py reads archives written by the workbench', () => {
     const r = runPython('archive_check.py', path)
     expect(r.out).toContain('archive_check: OK')
     expect(r.status).toBe(0)
+  })
+})
+
+describe('h5py reads slab-written (chunked) large arrays', () => {
+  it('has the same values, dtype and shape as a contiguous dataset', async () => {
+    const path = join(dir, 'slabs.h5')
+    const big = new Float64Array(37 * 11).map((_, i) => i * 0.5 - 7)
+    const spikes = new Float64Array(1001).map((_, i) => 2 ** 52 + i * 3)
+    await writeArchive(
+      path,
+      {
+        datasetId: 'slabs',
+        createdAt: '',
+        savedAt: '',
+        units: group(),
+        stimulus: group(),
+        sourceFiles: new Map(),
+        completedSteps: [],
+        warnings: [],
+        extraRootAttrs: new Map(),
+        metadata: group({ big: f64(big, [37, 11]), spikes: u64(spikes) }),
+      },
+      { slabBytes: 200 },
+    )
+    const py = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        'import sys, h5py, numpy as np\n' +
+          'f = h5py.File(sys.argv[1], "r")\n' +
+          'b = f["metadata/big"]; s = f["metadata/spikes"]\n' +
+          'assert b.dtype == np.float64 and b.shape == (37, 11) and b.chunks is not None\n' +
+          'assert np.array_equal(b[:], (np.arange(37 * 11) * 0.5 - 7).reshape(37, 11))\n' +
+          'assert s.dtype == np.uint64 and s.shape == (1001,)\n' +
+          'assert np.array_equal(s[:], np.uint64(2**52) + np.arange(1001, dtype=np.uint64) * np.uint64(3))\n' +
+          'print("slabs: OK")',
+        path,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(`${py.stdout}${py.stderr}`).toContain('slabs: OK')
   })
 })
 
