@@ -25,6 +25,13 @@ const MB = 1024 * 1024
 setFlagsFromString('--expose_gc')
 const gc = runInNewContext('gc') as () => void
 
+/** Collects garbage and gives V8's background sweeper time to return freed array buffers to the OS. */
+async function settle(): Promise<void> {
+  gc()
+  await new Promise((r) => setTimeout(r, 300))
+  gc()
+}
+
 /** Samples process RSS every 5 ms on a worker thread; `peak()` returns and resets the maximum. */
 function rssSampler() {
   const shared = new Float64Array(new SharedArrayBuffer(8))
@@ -147,11 +154,11 @@ async function main(): Promise<void> {
   const f = (b: number) => `${(b / MB).toFixed(0)} MB`
   try {
     await h5ready()
-    gc()
+    await settle()
     const baseline = process.memoryUsage.rss()
     let session: PipelineSession | null = buildSession()
     const sessionBytes = session.memoryEstimateBytes
-    gc()
+    await settle()
     const built = process.memoryUsage.rss()
     console.log(`archive benchmark: ${UNITS} units x ${SPIKES} uint64 spikes, (50,65,65) float32 eimage STA per unit, light reference 2 x ${LIGHT_SAMPLES / 1e6} M float32 + 10 Hz / 1 kHz`)
     console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min; other processes slow every figure below)`)
@@ -176,7 +183,7 @@ async function main(): Promise<void> {
     console.log(`  reference: plain fs.writeSync of the same bytes to a fresh file on ${disk.root} + fsync: ${rawWriteMBs(disk.dir, saves[saves.length - 1].fileBytes).toFixed(0)} MB/s`)
 
     session = null
-    gc()
+    await settle()
     let worstLoadPeak = 0
     for (const [i, d] of dirs.entries()) {
       sampler.peak()
@@ -189,7 +196,7 @@ async function main(): Promise<void> {
       if (loaded.memoryEstimateBytes !== sessionBytes) throw new Error('loaded session size differs from the saved one')
       console.log(`load from ${d.label}: ${loadS.toFixed(2)} s, ${(saves[i].fileBytes / MB / loadS).toFixed(0)} MB/s; peak RSS ${f(peak)} = ${(peak / sessionBytes).toFixed(2)} x session; above baseline ${f(peak - baseline)} = ${((peak - baseline) / sessionBytes).toFixed(2)} x session`)
       loaded = null
-      gc()
+      await settle()
     }
     const maxRss = process.resourceUsage().maxRSS * 1024
     console.log(`process maxRSS (kernel, whole run incl. building the session): ${f(maxRss)} = ${(maxRss / sessionBytes).toFixed(2)} x session; above baseline ${f(maxRss - baseline)} = ${((maxRss - baseline) / sessionBytes).toFixed(2)} x session`)
