@@ -7,11 +7,11 @@
 import { CancelledError } from '../../src-main/session/errors'
 import { butterworthHighpassSos } from '../dsp/butterworth'
 import type { CmcrFile } from '../mcs/cmcrReader'
-import type { EimageSlabTask } from '../tasks/eimageTasks'
+import type { EimageFinishTask, EimageSlabTask } from '../tasks/eimageTasks'
 import { DEFAULT_SLAB_BYTES, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
 import { openSensorSlabs } from './sensorSlabs'
 import { kernelsFor, sharedMemory } from './wasmKernels'
-import { layoutFor, rangeBuffers, rangeBytes, spikeTable, unitSums, type RangeLayout } from './streamingRange'
+import { layoutFor, rangeBuffers, rangeBytes, spikeTable, type RangeLayout } from './streamingRange'
 
 /** What the engine needs of the worker pool (src-main/pool/taskPool's TaskPool fits). */
 export interface EimagePool {
@@ -191,30 +191,27 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
 
   const rows = sensor.rows
   const cols = sensor.cols
-  const colMajorFrame = sensor.axisOrder === 'time,col,row'
-  const views = layouts.map((l, r) => rangeBuffers(l, storeBuffer, rangeOffsets[r]))
-  const units = req.units.map((u, ui): EimageUnitResult => {
-    const nInSpan = inSpan[ui].length
-    const nUsed = views[0].used[ui]
-    const divisor = req.mode === 'hdmea' ? nInSpan : nUsed
-    const sta = new Float32Array(L * rows * cols)
-    if (divisor === 0) sta.fill(NaN)
-    else {
-      layouts.forEach((l, r) => {
-        const w = l.e1 - l.e0
-        const acc = unitSums(l, views[r], ui)
-        for (let e = 0; e < w; e++) {
-          const i = l.e0 + e
-          // File frames are (col, row) by the vendor: flat i = col * rows + row.
-          const row = colMajorFrame ? i % rows : Math.floor(i / cols)
-          const col = colMajorFrame ? Math.floor(i / rows) : i % cols
-          const out0 = row * cols + col
-          for (let t = 0; t < L; t++) sta[t * rows * cols + out0] = acc[t * w + e] / divisor
-        }
-      })
-    }
-    return { id: u.id, sta, nUsed, nInSpan, divisor }
-  })
+  const nUnits = req.units.length
+  const used = Array.from(rangeBuffers(layouts[0], storeBuffer, rangeOffsets[0]).used)
+  const divisors = req.units.map((_, ui) => (req.mode === 'hdmea' ? inSpan[ui].length : used[ui]))
+  // The workers divide and place their electrodes into one shared (unit, window, row, col) block.
+  const image = L * rows * cols
+  const out = new SharedArrayBuffer(4 * Math.max(1, nUnits * image))
+  const grid = { rows, cols, colMajor: sensor.axisOrder === 'time,col,row' }
+  await Promise.all(
+    layouts.map((layout, r) => {
+      const task: EimageFinishTask = { layout, store, rangeOffset: rangeOffsets[r], out, grid, divisors }
+      return opts.pool.run<boolean>('eimageFinish', task)
+    }),
+  )
+  const all = new Float32Array(out)
+  const units = req.units.map((u, ui): EimageUnitResult => ({
+    id: u.id,
+    sta: all.slice(ui * image, (ui + 1) * image),
+    nUsed: used[ui],
+    nInSpan: inSpan[ui].length,
+    divisor: divisors[ui],
+  }))
   return {
     rows,
     cols,

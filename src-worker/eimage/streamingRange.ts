@@ -64,11 +64,12 @@ export interface RangeBuffers {
   meta: Int32Array
   /** Per electrode and section: [z0 of all electrodes, z1 of all electrodes] per section. */
   fwdState: Float64Array
-  /** Carried forward rows [fwdStart, fwdEnd), block after block, each block time-major. */
-  fwdCarry: Float64Array
   /** Carried filtered rows [histStart, finEnd), block after block, each block time-major. */
   filtHist: Float32Array
-  /** Working rows of one block: forward output (rows [fwdStart, slab end) + right pad). */
+  /**
+   * Forward output rows [fwdStart, slab end) + right pad, block after block (each block time-major,
+   * (overlap + maxSlabFrames + padlen) rows); between slabs each block keeps its last `overlap` rows.
+   */
   fwd: Float64Array
   /** Working rows of one block: filtered rows [histStart, newFin). */
   filt: Float32Array
@@ -82,6 +83,9 @@ export interface RangeBuffers {
   cursor: Int32Array
 }
 
+/** Frames of a slab filtered forward by all blocks before the next frames (about 2 MB of int16). */
+const FORWARD_CHUNK_FRAMES = 256
+
 const META = { fwdStart: 0, fwdEnd: 1, finEnd: 2, histStart: 3, segStart: 4, segEnd: 5 } as const
 
 function sizes(l: RangeLayout) {
@@ -91,9 +95,8 @@ function sizes(l: RangeLayout) {
   return {
     meta: 8,
     fwdState: 2 * l.nSections * w,
-    fwdCarry: l.overlap * w,
     filtHist: L * w,
-    fwd: (l.overlap + l.maxSlabFrames + l.padlen) * bw,
+    fwd: (l.overlap + l.maxSlabFrames + l.padlen) * w,
     filt: (L + l.overlap + l.maxSlabFrames) * bw,
     bwdState: 2 * l.nSections * bw,
     scratch: bw,
@@ -106,7 +109,7 @@ function sizes(l: RangeLayout) {
 /** Bytes of one range's buffers. */
 export function rangeBytes(l: RangeLayout): number {
   const s = sizes(l)
-  return 8 * (s.fwdState + s.fwdCarry + s.fwd + s.bwdState + s.scratch + s.acc + s.used) + 4 * (s.filtHist + s.filt + s.meta + s.cursor)
+  return 8 * (s.fwdState + s.fwd + s.bwdState + s.scratch + s.acc + s.used) + 4 * (s.filtHist + s.filt + s.meta + s.cursor)
 }
 
 /** Lays the buffers out over rangeBytes(layout) bytes of a (Shared)ArrayBuffer from byteOffset (a multiple of 8). */
@@ -129,7 +132,6 @@ export function rangeBuffers(l: RangeLayout, buffer: ArrayBufferLike = new Array
     return a
   }
   const fwdState = f64(s.fwdState)
-  const fwdCarry = f64(s.fwdCarry)
   const fwd = f64(s.fwd)
   const bwdState = f64(s.bwdState)
   const scratch = f64(s.scratch)
@@ -139,7 +141,7 @@ export function rangeBuffers(l: RangeLayout, buffer: ArrayBufferLike = new Array
   const filt = f32(s.filt)
   const meta = i32(s.meta)
   const cursor = i32(s.cursor)
-  return { meta, fwdState, fwdCarry, filtHist, fwd, filt, bwdState, scratch, acc, used, cursor }
+  return { meta, fwdState, filtHist, fwd, filt, bwdState, scratch, acc, used, cursor }
 }
 
 /** Electrode blocks of a range: [first, width] with first relative to e0. */
@@ -160,6 +162,38 @@ export function unitSums(l: RangeLayout, buf: RangeBuffers, u: number): Float64A
     for (let t = 0; t < L; t++) for (let e = 0; e < bw; e++) out[t * w + b0 + e] = buf.acc[base + t * bw + e]
   }
   return out
+}
+
+/**
+ * Writes sums / divisor of every unit for this range's electrodes into `out`, laid out
+ * (unit, window, row, col); a unit with divisor 0 gets NaN. Frames are (col, row) when colMajor
+ * (the vendor order: flat i = col * rows + row), else (row, col).
+ */
+export function writeRangeImages(
+  l: RangeLayout,
+  buf: RangeBuffers,
+  out: Float32Array,
+  grid: { rows: number; cols: number; colMajor: boolean },
+  divisors: ArrayLike<number>,
+): void {
+  const { rows, cols, colMajor } = grid
+  const L = l.pre + l.post
+  const frame = rows * cols
+  const image = L * frame
+  for (const [b0, bw] of rangeBlocks(l)) {
+    for (let e = 0; e < bw; e++) {
+      const i = l.e0 + b0 + e
+      const row = colMajor ? i % rows : Math.floor(i / cols)
+      const col = colMajor ? Math.floor(i / rows) : i % cols
+      const cell = row * cols + col
+      for (let u = 0; u < l.nUnits; u++) {
+        const d = divisors[u]
+        const base = b0 * l.nUnits * L + u * L * bw + e
+        const o = u * image + cell
+        for (let t = 0; t < L; t++) out[o + t * frame] = d > 0 ? buf.acc[base + t * bw] / d : NaN
+      }
+    }
+  }
 }
 
 export interface SpikeTable {
@@ -283,17 +317,30 @@ export function processSlab(
   const newHist = Math.max(segment.start, newFin - L)
   const windows = newFin > finEnd ? collectWindows(layout, buf, spikes, segment.rule, newFin, histStart) : null
 
-  for (const [b0, bw] of rangeBlocks(layout)) {
+  const rowsCap = layout.overlap + layout.maxSlabFrames + layout.padlen
+  const blocks = rangeBlocks(layout).map(([b0, bw]): BlockCtx => ({
+    layout,
+    buf,
+    filter,
+    b0,
+    bw,
+    fwdStart,
+    histStart,
     // The SIMD kernels do two electrodes at a time and one section; other blocks take the plain loops.
-    const k = kernels && bw % 2 === 0 && filter.sos.length === 1 ? kernels : null
-    const ctx: BlockCtx = { layout, buf, filter, b0, bw, fwdStart, histStart, k }
-    // Carried rows of this block into the working buffers.
-    const carried = slab.from - fwdStart
-    buf.fwd.set(buf.fwdCarry.subarray(b0 * layout.overlap, b0 * layout.overlap + carried * bw))
+    k: kernels && bw % 2 === 0 && filter.sos.length === 1 ? kernels : null,
+    fwd: buf.fwd.subarray(b0 * rowsCap, b0 * rowsCap + rowsCap * bw),
+  }))
+  // Forward pass in time chunks across all blocks: each chunk of frames is read from memory once and
+  // then served from cache to every block, instead of each block striding through the whole slab.
+  if (first) for (const ctx of blocks) leftPad(ctx, slab)
+  for (let t0 = slab.from; t0 < slab.to; t0 += FORWARD_CHUNK_FRAMES) {
+    const t1 = Math.min(slab.to, t0 + FORWARD_CHUNK_FRAMES)
+    for (const ctx of blocks) forwardRows(ctx, slab, t0, t1)
+  }
+  for (const ctx of blocks) {
+    const { b0, bw } = ctx
     const hist = finEnd - histStart
     buf.filt.set(buf.filtHist.subarray(b0 * L, b0 * L + hist * bw))
-    if (first) leftPad(ctx, slab)
-    forwardRows(ctx, slab)
     if (isLast) {
       forwardRightPad(ctx, slab)
       backward(ctx, slab.to, newFin, finEnd, true)
@@ -305,7 +352,7 @@ export function processSlab(
       if (windows) addWindows(ctx, windows)
     }
     // Keep what the next slab needs: forward rows [newFin, slab.to), filtered rows [newHist, newFin).
-    buf.fwdCarry.set(buf.fwd.subarray((newFin - fwdStart) * bw, (slab.to - fwdStart) * bw), b0 * layout.overlap)
+    ctx.fwd.copyWithin(0, (newFin - fwdStart) * bw, (slab.to - fwdStart) * bw)
     buf.filtHist.set(buf.filt.subarray((newHist - histStart) * bw, (newFin - histStart) * bw), b0 * L)
   }
   if (windows) for (let k = 0; k < windows.units.length; k++) buf.used[windows.units[k]]++
@@ -325,6 +372,8 @@ interface BlockCtx {
   fwdStart: number
   histStart: number
   k: EimageKernels | null
+  /** This block's forward rows (a view of buf.fwd). */
+  fwd: Float64Array
 }
 
 function startSegment(layout: RangeLayout, buf: RangeBuffers, spikes: SpikeTable, segment: SegmentSpec): void {
@@ -383,17 +432,17 @@ function filterRowInPlace(sos: Sos, st: Float64Array, w: number, b0: number, v: 
   }
 }
 
-function forwardRows(ctx: BlockCtx, slab: SlabSpec): void {
+function forwardRows(ctx: BlockCtx, slab: SlabSpec, from: number, to: number): void {
   const { layout, buf, filter, b0, bw, fwdStart } = ctx
   const w = (layout.e1 - layout.e0) | 0
   const fs = layout.frameSize | 0
   const x = slab.data
-  const out = buf.fwd
+  const out = ctx.fwd
   const st = buf.fwdState
   const { sos } = filter
-  let outRow = ((slab.from - fwdStart) * bw) | 0
-  let inRow = ((slab.from - slab.frame0) * fs + layout.e0 + b0) | 0
-  const rows = (slab.to - slab.from) | 0
+  let outRow = ((from - fwdStart) * bw) | 0
+  let inRow = ((from - slab.frame0) * fs + layout.e0 + b0) | 0
+  const rows = (to - from) | 0
   if (ctx.k) {
     const c = sos[0]
     ctx.k.fwd1(x.byteOffset + 2 * inRow, 2 * fs, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, bw >> 1, c[0], c[1], c[2], c[4], c[5])
@@ -436,7 +485,7 @@ function forwardRightPad(ctx: BlockCtx, slab: SlabSpec): void {
     const other = lastRow - (j + 1) * fs
     for (let e = 0; e < bw; e++) v[e] = 2 * x[lastRow + e] - x[other + e]
     filterRowInPlace(filter.sos, buf.fwdState, w, b0, v, bw)
-    buf.fwd.set(v.subarray(0, bw), padStart + j * bw)
+    ctx.fwd.set(v.subarray(0, bw), padStart + j * bw)
   }
 }
 
@@ -448,7 +497,7 @@ function backward(ctx: BlockCtx, fwdEnd: number, newFin: number, finEnd: number,
   const { layout, buf, filter, bw, fwdStart, histStart } = ctx
   const { sos, zi } = filter
   const st = buf.bwdState
-  const fwd = buf.fwd
+  const fwd = ctx.fwd
   const v = buf.scratch
   // Rows of fwd run from fwdStart; the pad (when present) follows row fwdEnd - 1.
   const top = fromPad ? fwdEnd - fwdStart + layout.padlen : fwdEnd - fwdStart

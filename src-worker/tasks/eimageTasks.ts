@@ -2,7 +2,7 @@
 // (filter state, carried rows, accumulators) and the slab itself live in shared memory owned by the
 // main side, so nothing is copied in or out; a range is only ever handed to one task at a time.
 
-import { filterSpec, processSlab, rangeBuffers, type RangeLayout, type SpikeTable } from '../eimage/streamingRange'
+import { filterSpec, processSlab, rangeBuffers, writeRangeImages, type RangeLayout, type SpikeTable } from '../eimage/streamingRange'
 import { kernelsFor } from '../eimage/wasmKernels'
 import type { SpikeRule } from '../eimage/windowAccumulator'
 
@@ -50,4 +50,21 @@ export function eimageSlab(task: EimageSlabTask): { from: number; to: number; si
     kernels,
   )
   return { from: task.from, to: task.to, simd: kernels !== null }
+}
+
+export interface EimageFinishTask {
+  layout: RangeLayout
+  store: WebAssembly.Memory | SharedArrayBuffer
+  rangeOffset: number
+  /** float32 (unit, window, row, col) for all units. */
+  out: SharedArrayBuffer
+  grid: { rows: number; cols: number; colMajor: boolean }
+  divisors: number[]
+}
+
+/** Divides one range's sums and places them in the shared output images (ranges are disjoint). */
+export function eimageFinish(task: EimageFinishTask): boolean {
+  const buffer = task.store instanceof WebAssembly.Memory ? task.store.buffer : task.store
+  writeRangeImages(task.layout, rangeBuffers(task.layout, buffer, task.rangeOffset), new Float32Array(task.out), task.grid, task.divisors)
+  return true
 }
