@@ -66,24 +66,12 @@ function cmtrRate(meta: Record<string, TypedValue>): number | null {
   return null
 }
 
-/** Units split into batches of similar Peaks size, a few per worker thread. */
-function batchUnits(units: Array<CmtrUnitRef & { peaksRows: number }>, threads: number): CmtrUnitRef[][] {
-  const nBatches = Math.max(1, Math.min(units.length, threads * 4))
-  const total = units.reduce((a, u) => a + u.peaksRows + 1, 0)
-  const target = total / nBatches
+/** Units split into a few batches per worker thread (enough to balance, few enough to keep file opens rare). */
+function batchUnits(units: CmtrUnitRef[], threads: number): CmtrUnitRef[][] {
+  const nBatches = Math.max(1, Math.min(units.length, threads * 3))
+  const size = Math.ceil(units.length / nBatches)
   const batches: CmtrUnitRef[][] = []
-  let cur: CmtrUnitRef[] = []
-  let size = 0
-  for (const u of units) {
-    cur.push({ name: u.name, unitNum: u.unitNum })
-    size += u.peaksRows + 1
-    if (size >= target) {
-      batches.push(cur)
-      cur = []
-      size = 0
-    }
-  }
-  if (cur.length > 0) batches.push(cur)
+  for (let i = 0; i < units.length; i += size) batches.push(units.slice(i, i + size))
   return batches
 }
 
@@ -132,14 +120,14 @@ async function runLoad(params: LoadRecordingParams, ctx: StepContext) {
 
   // ---- heavy reading in parallel ----
   const batches = cmtr ? batchUnits(cmtr.units, ctx.pool.threads) : []
-  const lightWeight = cmcr ? Math.max(1, cmcr.analogSamples * Math.min(2, cmcr.analogChannels) * 4) : 0
-  const unitRowBytes = 150
-  const batchWeights = batches.map((b) => b.reduce((a, u) => a + (cmtr!.units.find((x) => x.unitNum === u.unitNum)?.peaksRows ?? 0) * unitRowBytes + 1, 0))
+  // Progress: the light channel counts like a third of the work when there are units.
+  const lightWeight = cmcr ? Math.max(1, Math.ceil((cmtr?.units.length ?? 0) / 2)) : 0
+  const batchWeights = batches.map((b) => b.length)
   const totalWeight = lightWeight + batchWeights.reduce((a, b) => a + b, 0) || 1
   let done = 0
   const advance = (w: number, message: string) => {
     done += w
-    ctx.progress({ fraction: 0.02 + 0.96 * (done / totalWeight), message, bytesDone: done, bytesTotal: totalWeight })
+    ctx.progress({ fraction: 0.02 + 0.96 * (done / totalWeight), message })
   }
 
   const lightTask = cmcr

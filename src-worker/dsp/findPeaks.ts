@@ -12,13 +12,17 @@ export interface FindPeaksOptions {
   end?: number
 }
 
-/** Indices of the local maxima of x (plateaus by their middle), in increasing order. */
-export function localMaxima(x: ArrayLike<number>, start = 0, end = x.length): number[] {
+/**
+ * Indices of the local maxima of x (plateaus by their middle), in increasing order. With `minHeight`
+ * only maxima >= minHeight are returned; filtering during the scan gives the same set as scipy's
+ * filter afterwards (a skipped index can never start a plateau that is a peak of sufficient height).
+ */
+export function localMaxima(x: ArrayLike<number>, start = 0, end = x.length, minHeight = -Infinity): number[] {
   const peaks: number[] = []
   const last = end - 1
   let i = start + 1
   while (i < last) {
-    if (x[i - 1] < x[i]) {
+    if (x[i] >= minHeight && x[i - 1] < x[i]) {
       let ahead = i + 1
       while (ahead < last && x[ahead] === x[i]) ahead++
       if (x[ahead] < x[i]) {
@@ -52,11 +56,7 @@ export function selectByDistance(peaks: number[], x: ArrayLike<number>, distance
 }
 
 export function findPeaks(x: ArrayLike<number>, options: FindPeaksOptions = {}): number[] {
-  let peaks = localMaxima(x, options.start ?? 0, options.end ?? x.length)
-  if (options.height !== undefined) {
-    const h = options.height
-    peaks = peaks.filter((p) => x[p] >= h)
-  }
+  let peaks = localMaxima(x, options.start ?? 0, options.end ?? x.length, options.height ?? -Infinity)
   if (options.distance !== undefined) peaks = selectByDistance(peaks, x, options.distance)
   return peaks
 }

@@ -79,6 +79,8 @@ export interface CmcrFile {
   readSensorFrames(t0: number, t1: number): Int16Array
   /** Samples [s0, s1) of one analog row, as float32 raw counts. */
   readAnalogRow(row: number, s0?: number, s1?: number): Float32Array
+  /** Several analog rows over samples [s0, s1), read together slab by slab. */
+  readAnalogRows(rows: number[], s0?: number, s1?: number): Float32Array[]
   close(): void
 }
 
@@ -263,7 +265,7 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
   const samplingRateSource = tickUs ? 'tick' : samplingRateEstimate ? 'estimate' : 'default'
 
   let closed = false
-  return {
+  const cmcr: CmcrFile = {
     path,
     meta,
     metaTyped,
@@ -290,25 +292,38 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
       throw new FileAccessError('DATA', `${path}: ${sensor.path} has an unsupported dtype ${sensor.dtype}`, { path })
     },
     readAnalogRow(row: number, s0 = 0, s1?: number): Float32Array {
+      return cmcr.readAnalogRows([row], s0, s1)[0]
+    },
+    readAnalogRows(rowList: number[], s0 = 0, s1?: number): Float32Array[] {
       if (!analog || !analogDs) {
         throw new FileAccessError('DATA', `${path}: no analog dataset (Acquisition/Analog Data/ChannelData 1)`, { path })
       }
       const end = s1 ?? analog.samples
-      if (row < 0 || row >= analog.channels || s0 < 0 || end > analog.samples || end < s0) {
-        throw new RangeError(`${path}: analog row ${row} samples [${s0}, ${end}) outside ${analog.channels} x ${analog.samples}`)
-      }
-      const out = new Float32Array(end - s0)
-      const twoD = (analogDs.shape ?? []).length === 2
-      for (let a = s0; a < end; a += ANALOG_SLAB_SAMPLES) {
-        const b = Math.min(end, a + ANALOG_SLAB_SAMPLES)
-        const part = (twoD ? analogDs.slice([[row, row + 1], [a, b]]) : analogDs.slice([[a, b]])) as unknown as ArrayLike<number | bigint>
-        if (part instanceof BigInt64Array || part instanceof BigUint64Array) {
-          for (let i = 0; i < part.length; i++) out[a - s0 + i] = Number(part[i])
-        } else {
-          out.set(part as ArrayLike<number>, a - s0)
+      for (const row of rowList) {
+        if (row < 0 || row >= analog.channels || s0 < 0 || end > analog.samples || end < s0) {
+          throw new RangeError(`${path}: analog row ${row} samples [${s0}, ${end}) outside ${analog.channels} x ${analog.samples}`)
         }
       }
-      return out
+      const outs = rowList.map(() => new Float32Array(end - s0))
+      const twoD = (analogDs.shape ?? []).length === 2
+      const r0 = Math.min(...rowList)
+      const r1 = Math.max(...rowList) + 1
+      const slab = Math.max(1, Math.floor(ANALOG_SLAB_SAMPLES / (r1 - r0)))
+      for (let a = s0; a < end; a += slab) {
+        const b = Math.min(end, a + slab)
+        const part = (twoD ? analogDs.slice([[r0, r1], [a, b]]) : analogDs.slice([[a, b]])) as unknown as ArrayLike<number | bigint>
+        const width = b - a
+        rowList.forEach((row, j) => {
+          const base = (row - r0) * width
+          const out = outs[j]
+          if (part instanceof BigInt64Array || part instanceof BigUint64Array) {
+            for (let i = 0; i < width; i++) out[a - s0 + i] = Number(part[base + i])
+          } else {
+            out.set((part as unknown as Int32Array).subarray(base, base + width), a - s0)
+          }
+        })
+      }
+      return outs
     },
     close() {
       if (!closed) {
@@ -317,4 +332,5 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
       }
     },
   }
+  return cmcr
 }

@@ -20,12 +20,12 @@ import {
   h5ready,
   isDataset,
   isGroup,
-  numericFieldReader,
   openHdf5ReadOnly,
   readAttributes,
   readAttributesTyped,
   readCompoundRecordsTyped,
-  readRawRows,
+  readColumn,
+  withRawRows,
   type TypedValue,
   type ValueKind,
 } from './h5util'
@@ -56,6 +56,15 @@ export interface PeaksTable {
   attrs: Record<string, AttrValue>
 }
 
+export interface PeaksOptions {
+  /** Also parse the cutout fields into `cutouts`. */
+  cutouts?: boolean
+  /** Parse every numeric field into `fields`. */
+  allFields?: boolean
+  /** Read the Peaks attributes (default true). */
+  attrs?: boolean
+}
+
 export interface CmtrUnit {
   name: string
   unitNum: number
@@ -69,8 +78,6 @@ export interface CmtrUnit {
   row: number | null
   col: number | null
   sensorId: number | null
-  peaksRowCount: number
-  hasPeaks: boolean
 }
 
 export interface CmtrFile {
@@ -81,17 +88,20 @@ export interface CmtrFile {
   linkedCmcrName: string | null
   units: CmtrUnitRef[]
   readUnit(ref: CmtrUnitRef): CmtrUnit
+  /** Rows of the unit's Peaks table (0 if absent), without reading anything else. */
+  peaksRowCount(ref: CmtrUnitRef): number
   /**
    * Peaks of a unit. `cutouts`: also parse the cutout fields; `allFields`: every numeric field.
    * Timestamps stay on the vendor's global µs clock (sample = (t − From) / Tick of the acquisition).
    */
-  readPeaks(ref: CmtrUnitRef, options?: { cutouts?: boolean; allFields?: boolean }): PeaksTable | null
+  readPeaks(ref: CmtrUnitRef, options?: PeaksOptions): PeaksTable | null
   /** A small float dataset of a unit ('RoiSTAs', 'Unmixing') as float32, or null if absent. */
   readUnitMatrix(ref: CmtrUnitRef, name: 'RoiSTAs' | 'Unmixing'): { data: Float32Array; shape: number[] } | null
   close(): void
 }
 
 const PEAK_SLAB_BYTES = 64 * 1024 * 1024
+const BLOCK_ROWS = 2048
 const SENSOR_GRID = 65
 
 /** Unit number of a 'Unit N' group (also 'Unit_N'); null for 'Units', 'Unit Info' or non-numeric names. */
@@ -143,9 +153,16 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
   }
   units.sort((a, b) => a.unitNum - b.unitNum)
 
+  // h5wasm calls are costly (each resolves its path); keep the unit groups and their children.
+  const groups = new Map<string, Group>()
   const unitGroup = (ref: CmtrUnitRef): Group => {
-    const g = getIfExists(sorter, ref.name)
-    if (!g || !isGroup(g)) throw new FileAccessError('DATA', `${path}: '/Spike Sorter/${ref.name}' is not a group`, { path })
+    let g = groups.get(ref.name)
+    if (!g) {
+      const obj = getIfExists(sorter, ref.name)
+      if (!obj || !isGroup(obj)) throw new FileAccessError('DATA', `${path}: '/Spike Sorter/${ref.name}' is not a group`, { path })
+      g = obj
+      groups.set(ref.name, g)
+    }
     return g
   }
 
@@ -185,10 +202,11 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
         row = ((sensorId - 1) % SENSOR_GRID) + 1
         col = Math.floor((sensorId - 1) / SENSOR_GRID) + 1
       }
-      const peaks = getIfExists(g, 'Peaks')
-      const hasPeaks = !!peaks && isDataset(peaks)
-      const peaksRowCount = hasPeaks ? ((peaks as Dataset).shape?.[0] ?? 0) : 0
-      return { name: ref.name, unitNum: ref.unitNum, attrs, attrsTyped, unitInfo, unitInfoKinds, row, col, sensorId, peaksRowCount, hasPeaks }
+      return { name: ref.name, unitNum: ref.unitNum, attrs, attrsTyped, unitInfo, unitInfoKinds, row, col, sensorId }
+    },
+    peaksRowCount(ref) {
+      const ds = getIfExists(unitGroup(ref), 'Peaks')
+      return ds && isDataset(ds) ? (ds.shape?.[0] ?? 0) : 0
     },
     readPeaks(ref, options = {}) {
       const g = unitGroup(ref)
@@ -223,49 +241,45 @@ function findField(fields: FieldSpec[], name: string): FieldSpec | undefined {
   return fields.find((f) => f.name === name) ?? fields.find((f) => f.name.toLowerCase() === name.toLowerCase())
 }
 
-function readPeaksTable(path: string, ds: Dataset, options: { cutouts?: boolean; allFields?: boolean }): PeaksTable {
+function readPeaksTable(path: string, ds: Dataset, options: PeaksOptions): PeaksTable {
   const { rowSize, fields } = compoundFields(ds)
   const n = ds.shape?.[0] ?? 0
-  const attrs = readAttributes(ds)
+  const attrs = options.attrs === false ? {} : readAttributes(ds)
   const tsField = findField(fields, 'Timestamp')
   if (!tsField) throw new FileAccessError('DATA', `${path}: ${ds.path} has no 'Timestamp' field (fields: ${fields.map((f) => f.name).join(', ')})`, { path })
   const ampField = findField(fields, 'PeakAmplitude')
   const incField = findField(fields, 'IncludePeak')
   // McsPy: the cutout is every field after the first three (Timestamp, PeakAmplitude, IncludePeak).
   const cutoutSpecs = fields.slice(3).filter((f) => f.kind === 'int' || f.kind === 'uint' || f.kind === 'float')
-  const readTs = numericFieldReader(tsField)
-  const readAmp = ampField ? numericFieldReader(ampField) : null
-  const readInc = incField ? numericFieldReader(incField) : null
-  const readCut = cutoutSpecs.map(numericFieldReader)
   const numericAll = options.allFields ? fields.filter((f) => f.kind === 'int' || f.kind === 'uint' || f.kind === 'float') : []
-  const readAll = numericAll.map(numericFieldReader)
-
-  const timestampUs = new Float64Array(n)
-  const peakAmplitude = readAmp ? new Float64Array(n) : null
-  const includePeak = new Uint8Array(n).fill(1)
+  const all = options.allFields ? Object.fromEntries(numericAll.map((f) => [f.name, new Float64Array(n)])) : null
+  // With allFields the named columns are the same arrays as in `all` (no second parse).
+  const column = (f: FieldSpec | undefined): Float64Array | null => (f ? (all?.[f.name] ?? new Float64Array(n)) : null)
+  const timestampUs = column(tsField)!
+  const peakAmplitude = column(ampField)
+  const includeRaw = column(incField)
   const K = cutoutSpecs.length
   const cutouts = options.cutouts ? new Float32Array(n * K) : null
-  const all = options.allFields ? Object.fromEntries(numericAll.map((f) => [f.name, new Float64Array(n)])) : null
-  const allArrays = numericAll.map((f) => all![f.name])
-
+  const parsed = new Set<FieldSpec>()
+  const named = [[tsField, timestampUs], [ampField, peakAmplitude], [incField, includeRaw]] as const
+  for (const [f, out] of named) if (f && out) parsed.add(f)
+  const rest = numericAll.filter((f) => !parsed.has(f))
   const rowsPerSlab = Math.max(1, Math.floor(PEAK_SLAB_BYTES / rowSize))
   for (let s = 0; s < n; s += rowsPerSlab) {
     const count = Math.min(rowsPerSlab, n - s)
-    const bytes = readRawRows(ds, s, count)
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    for (let i = 0; i < count; i++) {
-      const r = i * rowSize
-      const row = s + i
-      timestampUs[row] = readTs(view, r)
-      if (readAmp) peakAmplitude![row] = readAmp(view, r)
-      if (readInc) includePeak[row] = readInc(view, r) === 1 ? 1 : 0
-      if (cutouts) {
-        const base = row * K
-        for (let k = 0; k < K; k++) cutouts[base + k] = readCut[k](view, r)
+    withRawRows(ds, s, count, (view) => {
+      // column by column within blocks of rows that stay in cache
+      for (let b = 0; b < count; b += BLOCK_ROWS) {
+        const m = Math.min(BLOCK_ROWS, count - b)
+        for (const [f, out] of named) if (f && out) readColumn(view, rowSize, m, f, out, s + b, 1, b)
+        for (const f of rest) readColumn(view, rowSize, m, f, all![f.name], s + b, 1, b)
+        if (cutouts) cutoutSpecs.forEach((f, k) => readColumn(view, rowSize, m, f, cutouts, (s + b) * K + k, K, b))
       }
-      for (let k = 0; k < readAll.length; k++) allArrays[k][row] = readAll[k](view, r)
-    }
+    })
   }
+  const includePeak = new Uint8Array(n)
+  if (includeRaw) for (let i = 0; i < n; i++) includePeak[i] = includeRaw[i] === 1 ? 1 : 0
+  else includePeak.fill(1)
   return {
     timestampUs,
     peakAmplitude,

@@ -114,20 +114,33 @@ function kindOfType(type: number): ValueKind | null {
   return null
 }
 
-/** All attributes of an object, decoded with their kind; unreadable or unsupported ones are skipped. */
+function kindOfValue(raw: unknown): ValueKind | null {
+  if (typeof raw === 'string') return 'string'
+  if (Array.isArray(raw)) return raw.every((x) => typeof x === 'string') ? 'string' : raw.every((x) => typeof x === 'bigint' || Number.isInteger(x)) ? 'int' : 'float'
+  if (raw instanceof Float32Array || raw instanceof Float64Array) return 'float'
+  if (typeof raw === 'bigint' || typeof raw === 'boolean' || ArrayBuffer.isView(raw)) return 'int'
+  return null
+}
+
+/**
+ * All attributes of an object, decoded with their kind; unreadable or unsupported ones are skipped.
+ * Reads each attribute with one metadata and one data call (h5wasm's `attrs` getter costs three),
+ * and takes the kind from the typed array h5wasm returns.
+ */
 export function readAttributesTyped(obj: Group | Dataset): Record<string, TypedValue> {
   const out: Record<string, TypedValue> = {}
-  let attrs
+  let names: string[]
   try {
-    attrs = obj.attrs
+    names = Module.get_attribute_names(obj.file_id, obj.path)
   } catch {
     return out
   }
-  for (const name of Object.keys(attrs)) {
+  for (const name of names) {
     try {
-      const a = attrs[name]
-      const kind = kindOfType(a.metadata.type)
-      const v = decodeAttrValue(a.value)
+      const raw = obj.get_attribute(name, false)
+      // a scalar number does not tell int from float: ask for the stored type
+      const kind = typeof raw === 'number' ? kindOfType(Module.get_attribute_metadata(obj.file_id, obj.path, name).type) : kindOfValue(raw)
+      const v = decodeAttrValue(raw)
       if (v !== undefined && kind) out[name] = { value: v, kind }
     } catch {
       // an attribute of an unsupported type is skipped, as the Python does
@@ -235,6 +248,67 @@ export function numericFieldReader(f: FieldSpec): (view: DataView, rowOff: numbe
 }
 
 /**
+ * Copies one numeric field of `count` packed rows into out[outStart + r·outStride]. One tight loop per
+ * field type (a per-value reader function would be several times slower on large tables).
+ */
+export function readColumn(
+  view: DataView,
+  rowSize: number,
+  count: number,
+  f: FieldSpec,
+  out: Float64Array | Float32Array,
+  outStart = 0,
+  outStride = 1,
+  firstRow = 0,
+): void {
+  const le = f.littleEndian
+  let at = firstRow * rowSize + f.offset
+  let o = outStart
+  const key = `${f.kind}${f.size}`
+  switch (key) {
+    case 'float8':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getFloat64(at, le)
+      return
+    case 'float4':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getFloat32(at, le)
+      return
+    // 64-bit integers from two 32-bit halves (no BigInt per value); exact below 2^53
+    case 'int8': {
+      const lo = le ? 0 : 4
+      const hi = le ? 4 : 0
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getInt32(at + hi, le) * 4294967296 + view.getUint32(at + lo, le)
+      return
+    }
+    case 'uint8': {
+      const lo = le ? 0 : 4
+      const hi = le ? 4 : 0
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getUint32(at + hi, le) * 4294967296 + view.getUint32(at + lo, le)
+      return
+    }
+    case 'int4':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getInt32(at, le)
+      return
+    case 'uint4':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getUint32(at, le)
+      return
+    case 'int2':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getInt16(at, le)
+      return
+    case 'uint2':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getUint16(at, le)
+      return
+    case 'int1':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getInt8(at)
+      return
+    case 'uint1':
+      for (let r = 0; r < count; r++, at += rowSize, o += outStride) out[o] = view.getUint8(at)
+      return
+    default:
+      throw new Error(`field '${f.name}' is not numeric (kind ${f.kind}, ${f.size} bytes)`)
+  }
+}
+
+/**
  * Raw bytes of rows [start, start+count) of a 1-D dataset without per-row decoding. Only valid for
  * types without variable-length members (checked by the caller through compoundFields).
  */
@@ -248,6 +322,25 @@ export function readRawRows(ds: Dataset, start: number, count: number): Uint8Arr
     const status = Module.get_dataset_data(ds.file_id, ds.path, [BigInt(count)], [BigInt(start)], [1n], BigInt(ptr))
     if (typeof status === 'number' && status < 0) throw new Error(`HDF5 read of ${ds.path} rows ${start}..${start + count} failed`)
     return Module.HEAPU8.slice(ptr, ptr + nbytes)
+  } finally {
+    Module._free(ptr)
+  }
+}
+
+/**
+ * Reads rows [start, start+count) of a 1-D dataset into the wasm heap and hands `fn` a DataView on
+ * them there (no copy out of the heap); the view is valid only during `fn`, which must not call h5wasm.
+ */
+export function withRawRows<T>(ds: Dataset, start: number, count: number, fn: (view: DataView) => T): T {
+  const md = ds.metadata
+  const nbytes = md.size * count
+  if (count <= 0) return fn(new DataView(new ArrayBuffer(0)))
+  const ptr = Module._malloc(nbytes)
+  if (!ptr) throw new Error(`cannot allocate ${nbytes} bytes to read ${ds.path}`)
+  try {
+    const status = Module.get_dataset_data(ds.file_id, ds.path, [BigInt(count)], [BigInt(start)], [1n], BigInt(ptr))
+    if (typeof status === 'number' && status < 0) throw new Error(`HDF5 read of ${ds.path} rows ${start}..${start + count} failed`)
+    return fn(new DataView(Module.HEAPU8.buffer, ptr, nbytes))
   } finally {
     Module._free(ptr)
   }

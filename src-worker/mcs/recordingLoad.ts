@@ -41,7 +41,8 @@ export interface CmtrSummary {
   path: string
   meta: Record<string, TypedValue>
   linkedCmcrName: string | null
-  units: Array<CmtrUnitRef & { peaksRows: number; hasPeaks: boolean }>
+  /** 'Unit N' groups in numeric order (their tables are read by loadUnits). */
+  units: CmtrUnitRef[]
 }
 
 export async function summariseCmcr(path: string): Promise<CmcrSummary> {
@@ -67,11 +68,7 @@ export async function summariseCmcr(path: string): Promise<CmcrSummary> {
 export async function summariseCmtr(path: string): Promise<CmtrSummary> {
   const f = await openCmtr(path)
   try {
-    const units = f.units.map((ref) => {
-      const u = f.readUnit(ref)
-      return { ...ref, peaksRows: u.peaksRowCount, hasPeaks: u.hasPeaks }
-    })
-    return { path, meta: f.metaTyped, linkedCmcrName: f.linkedCmcrName, units }
+    return { path, meta: f.metaTyped, linkedCmcrName: f.linkedCmcrName, units: f.units }
   } finally {
     f.close()
   }
@@ -109,8 +106,7 @@ export async function loadLight(path: string, rate: number): Promise<LightResult
       return { lightReference: light, frameTimestamps: null, warnings }
     }
     const rows = Math.min(2, f.analog.channels)
-    const channels: Float32Array[] = []
-    for (let r = 0; r < rows; r++) channels.push(f.readAnalogRow(r))
+    const channels = f.readAnalogRows(Array.from({ length: rows }, (_, r) => r))
     channels.forEach((raw, r) => {
       const name = `ch${r + 1}`
       light.children.set(`raw_${name}`, f32(raw))
@@ -175,7 +171,7 @@ function loadOneUnit(f: Awaited<ReturnType<typeof openCmtr>>, ref: CmtrUnitRef, 
   const warnings: string[] = []
   const unitId = unitIdOf(ref.unitNum)
   const info = f.readUnit(ref)
-  const peaks = f.readPeaks(ref, { allFields: true })
+  const peaks = f.readPeaks(ref, { allFields: true, attrs: false })
   const children = new Map<string, TreeNode>()
   const attrs = new Map<string, LeafNode>()
   const meta = group()

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { detectFrameTimestamps } from '../../src-worker/algo/frameTimestamps'
+import { detectFrameTimestamps, normalisedDiff } from '../../src-worker/algo/frameTimestamps'
+import { findPeaks } from '../../src-worker/dsp/findPeaks'
+import { percentileLinear } from '../../src-worker/dsp/percentile'
 import { computeFiringRate } from '../../src-worker/algo/firingRate'
 import { roundHalfEven, usToSamples, usToSamplesLegacyTrunc } from '../../src-worker/algo/spikeConversion'
 
@@ -18,6 +20,30 @@ describe('detectFrameTimestamps (golden cases, algorithms §9.2)', () => {
       x.fill(5000, a + 2, a + 300)
     }
     expect(Array.from(detectFrameTimestamps(x))).toEqual([501, 1501, 2501])
+  })
+
+  it('matches the plain composition percentile -> diff -> find_peaks -> drop 4 on signals with plateaus', () => {
+    let seed = 12345
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    for (let trial = 0; trial < 5; trial++) {
+      const x = new Float32Array(20000)
+      let level = 100
+      let i = 0
+      while (i < x.length) {
+        // rising edges as equal-step ramps of 1-4 samples (plateaus in the difference), then a hold
+        const ramp = 1 + Math.floor(rand() * 4)
+        for (let r = 1; r <= ramp && i < x.length; r++) x[i++] = 100 + (4900 * r) / ramp
+        const hold = 60 + Math.floor(rand() * 60)
+        for (let h = 0; h < hold && i < x.length; h++) x[i++] = 5000 + Math.floor(rand() * 4) * 100
+        level = 100
+        for (let h = 0; h < hold && i < x.length; h++) x[i++] = level + Math.floor(rand() * 2) * 100
+      }
+      const p = percentileLinear(Array.from(x), 99.9)
+      const reference = findPeaks(normalisedDiff(x, p), { height: 0.1 })
+      const expected = reference.length > 4 ? reference.slice(4) : reference
+      expect(expected.length).toBeGreaterThan(100)
+      expect(Array.from(detectFrameTimestamps(x))).toEqual(expected)
+    }
   })
 
   it('returns nothing for a flat signal', () => {

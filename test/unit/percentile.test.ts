@@ -38,6 +38,19 @@ describe('percentileLinear (numpy linear semantics)', () => {
     expect(percentileLinear([1, 1, 1, 5, 5, 5], 50)).toBe(3)
   })
 
+  it('gives the same value by radix selection (large float32) and by quickselect (float64)', () => {
+    let seed = 7
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const x = new Float32Array(50_000)
+    for (let i = 0; i < x.length; i++) x[i] = Math.fround(Math.floor(rand() * 2000) - 1000 + (rand() < 0.1 ? 0.5 : 0))
+    for (const q of [0, 0.1, 12.5, 50, 77.7, 99.9, 100]) {
+      expect(percentileLinear(x, q)).toBe(percentileLinear(Float64Array.from(x), q))
+    }
+    const y = new Float32Array(10_000).fill(3)
+    y[5] = Number.NaN
+    expect(percentileLinear(y, 50)).toBeNaN()
+  })
+
   it('returns NaN when a value is NaN and rejects bad input', () => {
     expect(percentileLinear([1, Number.NaN, 3], 50)).toBeNaN()
     expect(() => percentileLinear([], 50)).toThrow(/empty/)
