@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test'
 // test file, with a temporary working folder; see test/e2e/host.ts.
 export default defineConfig({
   testDir: 'test/e2e',
+  globalSetup: './test/e2e/global-setup.ts',
   outputDir: 'test-results',
   workers: 1,
   fullyParallel: false,

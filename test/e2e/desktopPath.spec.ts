@@ -6,16 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { type RunningHost, startHost } from './host'
+import { type RunningHost, demoDir, startHost } from './host'
 
-const DEMO_DIR = join(tmpdir(), 'hdmea-e2e-demo')
+const DEMO_DIR = demoDir()
 let host: RunningHost
 let workdir: string
 
 test.beforeAll(async () => {
   workdir = mkdtempSync(join(tmpdir(), 'wb-desktop-'))
   host = await startHost(workdir, ['--demo-dir', DEMO_DIR])
-  // Make sure the demo files exist (generated once per machine).
+  // Make sure the demo files exist (generated on first use in this run).
   const post = (name: string) =>
     fetch(`${host.base}/api/${name}`, { method: 'POST', headers: { 'x-workbench-token': host.token }, body: '{}' }).then((r) => r.json())
   expect((await post('session.openDemo')).ok).toBe(true)

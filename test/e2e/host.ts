@@ -14,6 +14,13 @@ export interface RunningHost {
 
 const WEB_JS = resolve(import.meta.dirname, '../../out/main/web.js')
 
+/** The demo folder of this test run (see global-setup.ts). */
+export function demoDir(): string {
+  const dir = process.env.HDMEA_E2E_DEMO_DIR
+  if (!dir) throw new Error('HDMEA_E2E_DEMO_DIR is not set; run the tests through playwright.config.ts')
+  return dir
+}
+
 export async function startHost(workdir: string, extraArgs: string[] = []): Promise<RunningHost> {
   if (!existsSync(WEB_JS)) throw new Error(`${WEB_JS} is missing; run \`npm run build\` first`)
   const child = spawn(process.execPath, [WEB_JS, '--workdir', workdir, ...extraArgs], {

@@ -5,11 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Page, expect, test } from '@playwright/test'
-import { INKED_PIXELS_SCRIPT, type RunningHost, startHost } from './host'
+import { INKED_PIXELS_SCRIPT, type RunningHost, demoDir, startHost } from './host'
 
-// The demo recording is generated once per machine and reused (ensureDemoRecording regenerates it if
-// incomplete); each run gets its own working folder for settings, archives and checkpoints.
-const DEMO_DIR = join(tmpdir(), 'hdmea-e2e-demo')
+// The demo recording of this run (global-setup.ts); each spec gets its own working folder.
+const DEMO_DIR = demoDir()
 const CHARTS = ['chart-light', 'chart-raster', 'chart-rate', 'chart-sta']
 // The electrical image exists once a step that computes it (load_recording_with_eimage_sta) is registered.
 const EIMAGE_STEP = 'load_recording_with_eimage_sta'
