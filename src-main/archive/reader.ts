@@ -3,7 +3,7 @@
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../session/tree'
-import { FileAccessError, SessionError } from '../session/errors'
+import { CancelledError, FileAccessError, SessionError, throwIfAborted } from '../session/errors'
 import { type ArchiveContent, type ArchiveFlavour, PIPELINE_PREFIX, SCHEMA_ATTR, SESSION_INFO_PREFIX, WRITER_VERSION_ATTR } from './content'
 import { deriveCompletedSteps } from './derive'
 import { type File, type H5Module, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, H5T_STRING, h5ready, numericDtypeOf, openFile, readNumericDataset } from './h5'
@@ -14,7 +14,22 @@ interface Ctx {
   file: File
   filePath: string
   skipped: string[]
+  bytesTotal: number
+  bytesDone: number
+  sinceYield: number
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  signal?: AbortSignal
 }
+
+export interface ReadOptions {
+  /** Bytes of array data read so far, against the file size (a close upper bound of the data). */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  /** Aborting stops the read with a CancelledError. */
+  signal?: AbortSignal
+}
+
+/** Between datasets, after this much data, the event loop gets a turn (progress, IPC, cancel). */
+const YIELD_EVERY_BYTES = 16 * 1024 * 1024
 
 interface H5Meta {
   type: number
@@ -29,8 +44,11 @@ interface H5Meta {
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
 
-/** Checks the path is an existing regular file carrying the HDF5 signature (at 0 or a user-block offset). */
-export function checkHdf5File(path: string): void {
+/**
+ * Checks the path is an existing regular file carrying the HDF5 signature (at 0 or a user-block
+ * offset); returns its size.
+ */
+export function checkHdf5File(path: string): number {
   let st
   try {
     st = statSync(path)
@@ -46,7 +64,7 @@ export function checkHdf5File(path: string): void {
   try {
     const buf = Buffer.alloc(8)
     for (let offset = 0; offset === 0 || offset + 8 <= st.size; offset = offset === 0 ? 512 : offset * 2) {
-      if (readSync(fd, buf, 0, 8, offset) === 8 && buf.equals(HDF5_SIGNATURE)) return
+      if (readSync(fd, buf, 0, 8, offset) === 8 && buf.equals(HDF5_SIGNATURE)) return st.size
       if (offset + 8 > st.size) break
     }
   } finally {
@@ -60,8 +78,9 @@ export function checkHdf5File(path: string): void {
 }
 
 /** Reads a whole archive into memory. Errors name the file and, where relevant, the HDF5 object. */
-export async function readArchive(path: string): Promise<ArchiveContent> {
-  checkHdf5File(path)
+export async function readArchive(path: string, options: ReadOptions = {}): Promise<ArchiveContent> {
+  throwIfAborted(options.signal)
+  const fileSize = checkHdf5File(path)
   const mod = await h5ready()
   let file: File
   try {
@@ -72,18 +91,30 @@ export async function readArchive(path: string): Promise<ArchiveContent> {
       cause: err,
     })
   }
-  const ctx: Ctx = { mod, file, filePath: path, skipped: [] }
+  const ctx: Ctx = {
+    mod,
+    file,
+    filePath: path,
+    skipped: [],
+    bytesTotal: fileSize,
+    bytesDone: 0,
+    sinceYield: 0,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  }
   try {
-    return readContent(ctx)
+    const content = await readContent(ctx)
+    ctx.onProgress?.(ctx.bytesTotal, ctx.bytesTotal)
+    return content
   } catch (err) {
-    if (err instanceof SessionError || err instanceof FileAccessError) throw err
+    if (err instanceof SessionError || err instanceof FileAccessError || err instanceof CancelledError) throw err
     throw new FileAccessError('FILE_CORRUPT', `Cannot read ${path}: ${errorText(err)}`, { path, cause: err })
   } finally {
     file.close()
   }
 }
 
-function readContent(ctx: Ctx): ArchiveContent {
+async function readContent(ctx: Ctx): Promise<ArchiveContent> {
   const rootAttrs = readAttrs(ctx, '/')
   const datasetId = rootAttrs.get('dataset_id')
   const id = datasetId?.kind === 'string' ? datasetId.data[0]?.trim() : undefined
@@ -94,15 +125,15 @@ function readContent(ctx: Ctx): ArchiveContent {
     )
   }
   const rootNames = childNames(ctx, '/')
-  const readTop = (name: string): GroupNode => {
+  const readTop = async (name: string): Promise<GroupNode> => {
     if (!rootNames.includes(name)) return group()
-    const node = readObject(ctx, `/${name}`)
+    const node = await readObject(ctx, `/${name}`)
     if (node.kind !== 'group') throw new Error(`/${name} is a dataset, expected a group`)
     return node
   }
-  const units = readTop('units')
-  const metadata = readTop('metadata')
-  const stimulus = readTop('stimulus')
+  const units = await readTop('units')
+  const metadata = await readTop('metadata')
+  const stimulus = await readTop('stimulus')
 
   const sourceFiles = new Map<string, string>()
   if (rootNames.includes('source_files')) {
@@ -142,15 +173,15 @@ function readContent(ctx: Ctx): ArchiveContent {
         else extraRootAttrs.set(SESSION_INFO_PREFIX + k, v)
       }
       const names = childNames(ctx, info)
-      if (names.includes('completed_steps')) completedSteps = stringsOf(readObject(ctx, `${info}/completed_steps`))
-      if (names.includes('warnings')) warnings = stringsOf(readObject(ctx, `${info}/warnings`))
+      if (names.includes('completed_steps')) completedSteps = stringsOf(await readObject(ctx, `${info}/completed_steps`))
+      if (names.includes('warnings')) warnings = stringsOf(await readObject(ctx, `${info}/warnings`))
     }
   }
 
   const extraGroups = new Map<string, TreeNode>()
   for (const name of rootNames) {
     if (!['units', 'metadata', 'stimulus', 'source_files', 'pipeline'].includes(name)) {
-      extraGroups.set(name, readObject(ctx, `/${name}`))
+      extraGroups.set(name, await readObject(ctx, `/${name}`))
     }
   }
 
@@ -189,17 +220,17 @@ function joinPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`
 }
 
-function readObject(ctx: Ctx, path: string): TreeNode {
+async function readObject(ctx: Ctx, path: string): Promise<TreeNode> {
   const type = ctx.file.get_type(path)
   if (type === ctx.mod.H5G_GROUP) return readGroup(ctx, path)
   if (type === ctx.mod.H5G_DATASET) {
-    const leaf = readDataset(ctx, path)
+    const leaf = await readDataset(ctx, path)
     if (leaf) return leaf
   }
   throw new Error(`${path} is neither a group nor a readable dataset`)
 }
 
-function readGroup(ctx: Ctx, path: string): GroupNode {
+async function readGroup(ctx: Ctx, path: string): Promise<GroupNode> {
   const g = group()
   for (const [k, v] of readAttrs(ctx, path)) g.attrs.set(k, v)
   let names = childNames(ctx, path)
@@ -208,20 +239,29 @@ function readGroup(ctx: Ctx, path: string): GroupNode {
   for (const name of names) {
     const childPath = joinPath(path, name)
     const type = ctx.file.get_type(childPath)
-    if (type === ctx.mod.H5G_GROUP) g.children.set(name, readGroup(ctx, childPath))
+    if (type === ctx.mod.H5G_GROUP) g.children.set(name, await readGroup(ctx, childPath))
     else if (type === ctx.mod.H5G_DATASET) {
-      const leaf = readDataset(ctx, childPath)
+      const leaf = await readDataset(ctx, childPath)
       if (leaf) g.children.set(name, leaf)
     } else ctx.skipped.push(`${childPath} (link or named datatype)`)
   }
   return g
 }
 
-function readDataset(ctx: Ctx, path: string): LeafNode | undefined {
+async function readDataset(ctx: Ctx, path: string): Promise<LeafNode | undefined> {
   const leaf = readDatasetValue(ctx, path)
-  if (leaf) {
-    const attrs = readAttrs(ctx, path)
-    if (attrs.size > 0) leaf.attrs = attrs
+  if (!leaf) return undefined
+  const attrs = readAttrs(ctx, path)
+  if (attrs.size > 0) leaf.attrs = attrs
+  if (leaf.kind !== 'string') {
+    ctx.bytesDone += leaf.data.byteLength
+    ctx.sinceYield += leaf.data.byteLength
+    if (ctx.sinceYield >= YIELD_EVERY_BYTES) {
+      ctx.sinceYield = 0
+      ctx.onProgress?.(Math.min(ctx.bytesDone, ctx.bytesTotal), ctx.bytesTotal)
+      await new Promise<void>((r) => setImmediate(r))
+      throwIfAborted(ctx.signal)
+    }
   }
   return leaf
 }

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join, resolve } from 'node:path'
-import { FileAccessError, SessionError } from '../session/errors'
+import { FileAccessError, SessionError, throwIfAborted } from '../session/errors'
 import { type ArchiveFs, nodeArchiveFs } from './archiveFs'
 import type { ArchiveContent } from './content'
 import { type WriteOptions, errorText, writeArchive } from './writer'
@@ -12,6 +12,10 @@ import { type WriteOptions, errorText, writeArchive } from './writer'
 export interface SaveOptions {
   overwrite: boolean
   operation: 'save' | 'checkpoint'
+  /** Bytes of array data written so far, and in total. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  /** Cancels the save (CancelledError) before the target is replaced; the old file stays as it was. */
+  signal?: AbortSignal
 }
 
 export interface SaveDeps {
@@ -40,10 +44,13 @@ export async function saveArchiveFile(
 ): Promise<void> {
   const fs = deps.fs ?? nodeArchiveFs
   const sleep = deps.sleep ?? defaultSleep
-  const write = deps.write ?? ((p: string, c: ArchiveContent) => writeArchive(p, c, deps.writeOptions))
+  const write =
+    deps.write ??
+    ((p: string, c: ArchiveContent) => writeArchive(p, c, { ...deps.writeOptions, onProgress: opts.onProgress, signal: opts.signal }))
   const path = resolve(target)
   const dir = dirname(path)
 
+  throwIfAborted(opts.signal)
   await refuseUnlessAllowed(fs, path, opts)
   try {
     await fs.mkdirp(dir)
@@ -56,6 +63,7 @@ export async function saveArchiveFile(
   try {
     await write(temp, content)
     await fs.fsyncFile(temp)
+    throwIfAborted(opts.signal)
     // A file may have appeared at the target while we wrote; never replace it without permission.
     await refuseUnlessAllowed(fs, path, opts)
     await renameWithRetry(fs, sleep, temp, path)

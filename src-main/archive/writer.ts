@@ -3,7 +3,7 @@
 // path and rename (see saveFile.ts).
 
 import { type BoolNode, type GroupNode, type LeafNode, type NumericNode, type StringNode, type TreeNode, elementCount, storageFor } from '../session/tree'
-import { FileAccessError, SessionError } from '../session/errors'
+import { FileAccessError, SessionError, throwIfAborted } from '../session/errors'
 import {
   type ArchiveContent,
   HDMEA_VERSION,
@@ -20,6 +20,10 @@ import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, h5ready, op
 export interface WriteOptions {
   /** Arrays above this size are written in slabs (tests lower it). */
   slabBytes?: number
+  /** Called as array data is written (bytes of numeric and boolean data). */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  /** Aborting stops the write with a CancelledError (the caller removes the partial file). */
+  signal?: AbortSignal
 }
 
 interface Ctx {
@@ -27,7 +31,15 @@ interface Ctx {
   file: File
   filePath: string
   slabBytes: number
+  bytesTotal: number
+  bytesDone: number
+  sinceYield: number
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  signal?: AbortSignal
 }
+
+/** Between datasets, after this much data, the event loop gets a turn (progress, IPC, cancel). */
+const YIELD_EVERY_BYTES = 16 * 1024 * 1024
 
 /** Writes `content` to a new file at `path` (truncating anything there). Closes the file in all cases. */
 export async function writeArchive(path: string, content: ArchiveContent, options: WriteOptions = {}): Promise<void> {
@@ -38,15 +50,27 @@ export async function writeArchive(path: string, content: ArchiveContent, option
   } catch (err) {
     throw new FileAccessError('FILE_LOCKED', `Cannot create archive file ${path}: ${errorText(err)}`, { path, cause: err })
   }
-  const ctx: Ctx = { mod, file, filePath: path, slabBytes: options.slabBytes ?? DEFAULT_SLAB_BYTES }
+  const ctx: Ctx = {
+    mod,
+    file,
+    filePath: path,
+    slabBytes: options.slabBytes ?? DEFAULT_SLAB_BYTES,
+    bytesTotal: contentBytes(content),
+    bytesDone: 0,
+    sinceYield: 0,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  }
   try {
-    writeContent(ctx, content)
+    throwIfAborted(ctx.signal)
+    await writeContent(ctx, content)
+    ctx.onProgress?.(ctx.bytesTotal, ctx.bytesTotal)
   } finally {
     file.close()
   }
 }
 
-function writeContent(ctx: Ctx, c: ArchiveContent): void {
+async function writeContent(ctx: Ctx, c: ArchiveContent): Promise<void> {
   writeAttr(ctx, '/', 'dataset_id', strNode(c.datasetId))
   writeAttr(ctx, '/', 'created_at', strNode(c.createdAt ?? ''))
   writeAttr(ctx, '/', 'hdmea_version', strNode(HDMEA_VERSION))
@@ -60,9 +84,9 @@ function writeContent(ctx: Ctx, c: ArchiveContent): void {
     else if (!WRITER_ROOT_ATTRS.has(key)) writeAttr(ctx, '/', key, leaf)
   }
 
-  if (hasContent(c.units)) writeGroup(ctx, '/units', c.units, 'units')
-  if (hasContent(c.metadata)) writeGroup(ctx, '/metadata', c.metadata, 'plain')
-  if (hasContent(c.stimulus)) writeGroup(ctx, '/stimulus', c.stimulus, 'plain')
+  if (hasContent(c.units)) await writeGroup(ctx, '/units', c.units, 'units')
+  if (hasContent(c.metadata)) await writeGroup(ctx, '/metadata', c.metadata, 'plain')
+  if (hasContent(c.stimulus)) await writeGroup(ctx, '/stimulus', c.stimulus, 'plain')
   if (c.sourceFiles.size > 0) {
     createGroup(ctx, '/source_files')
     for (const [k, v] of c.sourceFiles) writeAttr(ctx, '/source_files', k, strNode(v))
@@ -70,8 +94,8 @@ function writeContent(ctx: Ctx, c: ArchiveContent): void {
   for (const [name, node] of c.extraGroups ?? []) {
     if (['units', 'metadata', 'stimulus', 'source_files', 'pipeline'].includes(name)) continue
     checkName(ctx, '/', name)
-    if (node.kind === 'group') writeGroup(ctx, `/${name}`, node, 'plain')
-    else writeDataset(ctx, `/${name}`, node)
+    if (node.kind === 'group') await writeGroup(ctx, `/${name}`, node, 'plain')
+    else await writeDataset(ctx, `/${name}`, node)
   }
 
   createGroup(ctx, '/pipeline')
@@ -85,9 +109,9 @@ function writeContent(ctx: Ctx, c: ArchiveContent): void {
   if (c.checkpointName) writeAttr(ctx, '/pipeline/session_info', 'checkpoint_name', strNode(c.checkpointName))
   for (const [k, v] of sessionInfoExtras) if (k !== 'saved_at' && k !== 'checkpoint_name') writeAttr(ctx, '/pipeline/session_info', k, v)
   if (c.completedSteps.length > 0) {
-    writeDataset(ctx, '/pipeline/session_info/completed_steps', strsNode([...new Set(c.completedSteps)].sort()))
+    await writeDataset(ctx, '/pipeline/session_info/completed_steps', strsNode([...new Set(c.completedSteps)].sort()))
   }
-  if (c.warnings.length > 0) writeDataset(ctx, '/pipeline/session_info/warnings', strsNode(c.warnings))
+  if (c.warnings.length > 0) await writeDataset(ctx, '/pipeline/session_info/warnings', strsNode(c.warnings))
 }
 
 function hasContent(g: GroupNode): boolean {
@@ -96,7 +120,7 @@ function hasContent(g: GroupNode): boolean {
 
 type GroupRole = 'units' | 'unit' | 'features' | 'plain'
 
-function writeGroup(ctx: Ctx, path: string, node: GroupNode, role: GroupRole): void {
+async function writeGroup(ctx: Ctx, path: string, node: GroupNode, role: GroupRole): Promise<void> {
   createGroup(ctx, path)
   for (const [name, leaf] of node.attrs) writeAttr(ctx, path, name, leaf)
   for (const [name, child] of node.children) {
@@ -104,13 +128,13 @@ function writeGroup(ctx: Ctx, path: string, node: GroupNode, role: GroupRole): v
     const childPath = `${path}/${name}`
     if (child.kind === 'group') {
       const childRole: GroupRole = role === 'units' ? 'unit' : role === 'unit' && name === 'features' ? 'features' : 'plain'
-      writeGroup(ctx, childPath, child, childRole)
+      await writeGroup(ctx, childPath, child, childRole)
     } else if (role === 'features') {
       // The Python unit writer stores a bare array under features as features/<name>/data.
       createGroup(ctx, childPath)
-      writeDataset(ctx, `${childPath}/data`, child)
+      await writeDataset(ctx, `${childPath}/data`, child)
     } else {
-      writeDataset(ctx, childPath, child)
+      await writeDataset(ctx, childPath, child)
     }
   }
 }
@@ -128,9 +152,27 @@ function createGroup(ctx: Ctx, path: string): void {
   ctx.mod.create_group(ctx.file.file_id, path, false)
 }
 
-function writeDataset(ctx: Ctx, path: string, leaf: LeafNode): void {
+async function writeDataset(ctx: Ctx, path: string, leaf: LeafNode): Promise<void> {
   writeDatasetValue(ctx, path, leaf)
   for (const [name, attr] of leaf.attrs ?? []) writeAttr(ctx, path, name, attr)
+  if (leaf.kind === 'string') return
+  ctx.bytesDone += leaf.data.byteLength
+  ctx.sinceYield += leaf.data.byteLength
+  if (ctx.sinceYield >= YIELD_EVERY_BYTES) {
+    ctx.sinceYield = 0
+    ctx.onProgress?.(ctx.bytesDone, ctx.bytesTotal)
+    await new Promise<void>((r) => setImmediate(r))
+    throwIfAborted(ctx.signal)
+  }
+}
+
+/** Bytes of numeric and boolean datasets the content will write (the progress total). */
+function contentBytes(c: ArchiveContent): number {
+  const leafBytes = (n: TreeNode): number =>
+    n.kind === 'group' ? [...n.children.values()].reduce((a, ch) => a + leafBytes(ch), 0) : n.kind === 'string' ? 0 : n.data.byteLength
+  let total = leafBytes(c.units) + leafBytes(c.metadata) + leafBytes(c.stimulus)
+  for (const g of c.extraGroups?.values() ?? []) total += leafBytes(g)
+  return total
 }
 
 function writeDatasetValue(ctx: Ctx, path: string, leaf: LeafNode): void {

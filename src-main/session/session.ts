@@ -18,6 +18,12 @@ export interface SessionWarning {
   message: string
 }
 
+/** Progress and cancellation for save, checkpoint and load: array bytes done so far and in total. */
+export interface ArchiveIoOptions {
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  signal?: AbortSignal
+}
+
 export interface SessionOptions {
   datasetId: string
   outputDir?: string
@@ -229,12 +235,14 @@ export class PipelineSession {
    * Writes the whole session to `<outputDir>/<datasetId>.h5` (or `outputPath`) through a temp file and an
    * atomic rename; an existing target is refused unless `overwrite`. The old file is never damaged.
    */
-  async save(outputPath?: string, options: { overwrite?: boolean } = {}): Promise<string> {
+  async save(outputPath?: string, options: { overwrite?: boolean } & ArchiveIoOptions = {}): Promise<string> {
     const target = resolve(outputPath ?? join(this.outputDir, `${this.datasetId}.h5`))
     const savedAt = isoNow()
     await saveArchiveFile(target, this.toArchiveContent(undefined, savedAt), {
       overwrite: options.overwrite ?? false,
       operation: 'save',
+      onProgress: options.onProgress,
+      signal: options.signal,
     })
     this.savedAt = savedAt
     this.saveState = SaveState.SAVED
@@ -244,19 +252,24 @@ export class PipelineSession {
   }
 
   /** Writes the same content as save() to `checkpointPath`; the session's state is left alone. */
-  async checkpoint(checkpointPath: string, options: { checkpointName?: string; overwrite?: boolean } = {}): Promise<string> {
+  async checkpoint(
+    checkpointPath: string,
+    options: { checkpointName?: string; overwrite?: boolean } & ArchiveIoOptions = {},
+  ): Promise<string> {
     const target = resolve(checkpointPath)
     // The checkpoint records its own time (the Python writes the previous save time instead).
     await saveArchiveFile(target, this.toArchiveContent(options.checkpointName, isoNow()), {
       overwrite: options.overwrite ?? true,
       operation: 'checkpoint',
+      onProgress: options.onProgress,
+      signal: options.signal,
     })
     return target
   }
 
   /** Opens any archive (ours, the Python session flavour, immediate or hybrid) as a session to continue. */
-  static async load(path: string, options: { outputDir?: string } = {}): Promise<PipelineSession> {
-    const content = await readArchive(resolve(path))
+  static async load(path: string, options: { outputDir?: string } & ArchiveIoOptions = {}): Promise<PipelineSession> {
+    const content = await readArchive(resolve(path), { onProgress: options.onProgress, signal: options.signal })
     const session = new PipelineSession({
       datasetId: content.datasetId,
       outputDir: options.outputDir,

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import h5wasm from 'h5wasm/node'
 import { type ArchiveContent, readArchive, saveArchiveFile, writeArchive } from '../../src-main/archive'
 import { h5ready, openFile, readNumericDataset } from '../../src-main/archive/h5'
-import { FileAccessError, SessionError } from '../../src-main/session/errors'
+import { CancelledError, FileAccessError, SessionError } from '../../src-main/session/errors'
 import { type GroupNode, f64, group, i64, numeric, str, u64 } from '../../src-main/session/tree'
 import { TreeGen, diffTrees, expectedAfterLoad } from '../fixtures/archive/randomTree'
 
@@ -307,5 +307,38 @@ describe('string encodings and inferred steps', () => {
     // An empty section_time group is not evidence of add_section_time.
     const empty = content({ units: group({ u: group() }), stimulus: group({ section_time: group() }) })
     expect(deriveCompletedSteps(empty, new Map([['features_extracted', str('["frif"]')]]))).toEqual(['extract_features', 'load_recording'])
+  })
+})
+
+describe('reading progress and cancel', () => {
+  async function bigArchive(): Promise<string> {
+    const p = join(dir, 'big-read.h5')
+    const md = group()
+    for (let i = 0; i < 5; i++) md.children.set(`block_${i}`, f64(new Float64Array(1024 * 1024).fill(i)))
+    await writeArchive(p, content({ metadata: md }))
+    return p
+  }
+
+  it('reports bytes read against the file size and ends at the file size', async () => {
+    const p = await bigArchive()
+    const size = statSync(p).size
+    const calls: Array<[number, number]> = []
+    const c = await readArchive(p, { onProgress: (d, t) => calls.push([d, t]) })
+    expect(c.metadata.children.size).toBe(5)
+    expect(calls.length).toBeGreaterThanOrEqual(3)
+    expect(calls.every(([d, t]) => t === size && d <= size)).toBe(true)
+    expect(calls.every(([d], i) => i === 0 || d >= calls[i - 1][0])).toBe(true)
+    expect(calls[0][0]).toBe(2 * 8 * 1024 * 1024) // first report after 16 MB of data
+    expect(calls[calls.length - 1]).toEqual([size, size])
+  })
+
+  it('stops with CancelledError when aborted', async () => {
+    const p = await bigArchive()
+    const abort = new AbortController()
+    const err = await readArchive(p, { signal: abort.signal, onProgress: () => abort.abort() }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CancelledError)
+    const pre = new AbortController()
+    pre.abort()
+    expect(await readArchive(p, { signal: pre.signal }).catch((e: unknown) => e)).toBeInstanceOf(CancelledError)
   })
 })

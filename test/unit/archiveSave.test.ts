@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ArchiveContent, type ArchiveFs, nodeArchiveFs, readArchive, saveArchiveFile } from '../../src-main/archive'
-import { FileAccessError, SessionError } from '../../src-main/session/errors'
-import { f64, group, str } from '../../src-main/session/tree'
+import { CancelledError, FileAccessError, SessionError } from '../../src-main/session/errors'
+import { f32, f64, group, str } from '../../src-main/session/tree'
 
 let dir: string
 beforeAll(() => {
@@ -151,6 +151,47 @@ describe('saveArchiveFile', () => {
     const err = (await saveArchiveFile(target, bad, { overwrite: true, operation: 'save' }).catch((e) => e)) as Error
     expect(err).toBeInstanceOf(SessionError)
     expect(err.message).toMatch(/"bad\/key" under \/metadata is not a valid HDF5 name/)
+    expect(readFileSync(target).equals(before)).toBe(true)
+    expect(tempsBeside(target)).toEqual([])
+  })
+
+  function bigContent(): ArchiveContent {
+    const c = content('rec', 3)
+    // 5 x 8 MB of float64 plus 4 MB of float32 and 3 booleans: 44,040,195 bytes of array data.
+    for (let i = 0; i < 5; i++) c.metadata.children.set(`block_${i}`, f64(new Float64Array(1024 * 1024).fill(i)))
+    c.stimulus.children.set('light', f32(new Float32Array(1024 * 1024)))
+    c.stimulus.children.set('flags', { kind: 'bool', shape: [3], data: Uint8Array.of(1, 0, 1) })
+    return c
+  }
+
+  it('reports progress in array bytes, ending at the exact total', async () => {
+    const target = join(dir, 'progress.h5')
+    const calls: Array<[number, number]> = []
+    await saveArchiveFile(target, bigContent(), { overwrite: false, operation: 'save', onProgress: (d, t) => calls.push([d, t]) })
+    const total = 5 * 8 * 1024 * 1024 + 4 * 1024 * 1024 + 8 + 3 // + marker (float64) + flags
+    expect(calls.length).toBeGreaterThanOrEqual(3)
+    expect(calls.every(([, t]) => t === total)).toBe(true)
+    expect(calls.every(([d], i) => i === 0 || d >= calls[i - 1][0])).toBe(true)
+    expect(calls[calls.length - 1]).toEqual([total, total])
+  })
+
+  it('cancels mid-write: CancelledError, old archive byte-identical, no temp left', async () => {
+    const target = join(dir, 'cancel.h5')
+    await saveArchiveFile(target, content('rec', 1), { overwrite: false, operation: 'save' })
+    const before = readFileSync(target)
+    const abort = new AbortController()
+    let progressCalls = 0
+    const err = await saveArchiveFile(target, bigContent(), {
+      overwrite: true,
+      operation: 'save',
+      signal: abort.signal,
+      onProgress: () => {
+        progressCalls++
+        abort.abort()
+      },
+    }).catch((e) => e)
+    expect(err).toBeInstanceOf(CancelledError)
+    expect(progressCalls).toBe(1)
     expect(readFileSync(target).equals(before)).toBe(true)
     expect(tempsBeside(target)).toEqual([])
   })
