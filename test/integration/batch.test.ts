@@ -19,6 +19,8 @@ import type { GeneratedRecording } from '../../src-worker/mcs/generator'
 import { BATCH_UNITS, generateBatchRecordings } from './batchFixtures'
 
 const CLI = resolve('out/main/cli.js')
+/** The default recipe's loader: the eimage loader when it is registered, else load_recording. */
+const LOADER = quickStartRecipe(STEPS).steps[0].step
 const NAMES = ['ret_a', 'ret_b', 'ret_c', 'ret_d', 'ret_e']
 
 let root = ''
@@ -67,7 +69,7 @@ describe('batch with the real steps', () => {
         ret_d: 'failed',
         ret_e: 'done',
       })
-      expect(items.ret_d.error?.step).toBe('load_recording')
+      expect(items.ret_d.error?.step).toBe(LOADER)
       expect(items.ret_d.error?.message).toContain(cut)
       expect(items.ret_d.error?.message).toMatch(/truncated|corrupt/i)
       expect(items.ret_b.note).toBe(`output exists: ${existing}`)
@@ -80,7 +82,7 @@ describe('batch with the real steps', () => {
         for (const step of quickStartRecipe(STEPS).steps) expect(s.completedSteps.has(step.step)).toBe(true)
         expect(existsSync(checkpointPath(out, name))).toBe(false)
       }
-      expect(await queue.readLog('ret_d')).toContain('failed in load_recording')
+      expect(await queue.readLog('ret_d')).toContain(`failed in ${LOADER}:`)
     } finally {
       await queue.close()
     }
@@ -149,7 +151,7 @@ describe('batch CLI', () => {
     if (interrupted) {
       const log = await readFile(logPath(out, interrupted.id), 'utf8')
       expect(log).toMatch(/resuming from checkpoint/)
-      expect(log.match(/load_recording: /g)).toHaveLength(1)
+      expect(log.split('\n').filter((l) => l.includes(` ${LOADER}: `))).toHaveLength(1)
     }
     const final = await readQueue(out)
     expect(final!.items.map((i) => i.state)).toEqual(['done', 'done', 'done'])
@@ -181,7 +183,7 @@ describe('batch CLI', () => {
   it('exits non-zero and names the failure when a recording fails, and 2 on bad arguments', () => {
     const res = spawnSync(process.execPath, [CLI, 'batch', join(root, 'recordings', 'ret_d'), '--out', join(root, 'out-fail')], { encoding: 'utf8' })
     expect(res.status).toBe(1)
-    expect(res.stdout).toMatch(/failed +ret_d .*load_recording: .*ret_d-\.cmtr/)
+    expect(res.stdout).toMatch(new RegExp(`failed +ret_d .*${LOADER}: .*ret_d-\\.cmtr`))
     expect(res.stdout).toMatch(/0 done, 0 skipped, 1 failed/)
     const bad = spawnSync(process.execPath, [CLI, 'batch', join(root, 'recordings')], { encoding: 'utf8' })
     expect(bad.status).toBe(2)
