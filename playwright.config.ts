@@ -5,7 +5,8 @@ import { defineConfig } from '@playwright/test'
 export default defineConfig({
   testDir: 'test/e2e',
   globalSetup: './test/e2e/global-setup.ts',
-  outputDir: 'test-results',
+  // PLAYWRIGHT_OUTPUT_DIR lets two runs in one checkout keep apart (each run empties its folder first).
+  outputDir: process.env.PLAYWRIGHT_OUTPUT_DIR || 'test-results',
   workers: 1,
   fullyParallel: false,
   timeout: 180_000,

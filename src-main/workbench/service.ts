@@ -96,6 +96,8 @@ export class WorkbenchService {
     this.transport = options.transport
     this.workdir = resolve(options.workdir)
     this.store = new SettingsStore(join(options.configDir ?? join(this.workdir, '.workbench'), 'settings.json'), this.workdir)
+    // Browser mode: the allowed folders are those of this start (the working folder plus allowFolders()).
+    if (this.transport === 'web') this.store.update({ allowedFolders: [this.workdir] })
     this.registerAll()
   }
 
@@ -156,6 +158,22 @@ export class WorkbenchService {
     this.register('steps.list', () => this.steps.map(stepInfo))
     this.register('settings.get', () => this.store.settings)
     this.register('settings.set', (p) => {
+      if (this.transport === 'web') {
+        // A browser page must not widen its own reach: the allowed folders are fixed when the host starts,
+        // and the output folder has to lie inside them.
+        const current = this.store.settings.allowedFolders.map((f) => resolve(f))
+        if (p.allowedFolders !== undefined && !sameFolders(p.allowedFolders.map((f) => resolve(f)), current)) {
+          throw new RequestError('FORBIDDEN', 'In browser mode the allowed folders are set when the web host starts (--allow DIR)', {
+            parameter: 'allowedFolders',
+          })
+        }
+        if (p.outputDir !== undefined && !current.some((r) => isInside(resolve(p.outputDir!), r))) {
+          throw new RequestError('FORBIDDEN', `In browser mode the output folder must be inside an allowed folder (${current.join(', ')})`, {
+            parameter: 'outputDir',
+            path: p.outputDir,
+          })
+        }
+      }
       const s = this.store.update(p)
       this.emitSession()
       return s
@@ -222,6 +240,7 @@ export class WorkbenchService {
 
   private async openRecording(p: ParamsOf<'session.open'>): Promise<SessionSnapshot> {
     this.requireIdle('open another recording')
+    if (p.outputDir && this.transport === 'web') this.assertAllowed(resolve(p.outputDir))
     const cmcr = p.cmcrPath ? await this.guardExisting(p.cmcrPath) : null
     const cmtr = p.cmtrPath ? await this.guardExisting(p.cmtrPath) : null
     if (!cmcr && !cmtr) throw new RequestError('CONFIGURATION', 'Choose a .cmcr file, a .cmtr file, or both', { parameter: 'cmcrPath' })
@@ -529,20 +548,24 @@ export class WorkbenchService {
     return this.transport === 'web' ? resolve(path) : path
   }
 
-  /** Browser mode writes only inside the allowed folders (or the output folder). */
+  /** Browser mode writes only inside the allowed folders. */
   private async guardTarget(target: string): Promise<void> {
     if (this.transport !== 'web') return
     this.assertAllowed(dirname(target))
   }
 
   private assertAllowed(path: string): void {
-    const roots = [...this.store.settings.allowedFolders, this.store.settings.outputDir].map((r) => resolve(r))
+    const roots = this.store.settings.allowedFolders.map((r) => resolve(r))
     if (!roots.some((r) => isInside(path, r))) {
       throw new RequestError('FORBIDDEN', `${path} is outside the folders this browser session may use (${roots.join(', ')}); add it in Settings`, {
         path,
       })
     }
   }
+}
+
+function sameFolders(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i])
 }
 
 function stepInfo(def: StepDefinition<any>): StepInfo {

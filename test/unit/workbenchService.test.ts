@@ -261,6 +261,25 @@ describe('browser mode limits and settings', () => {
     await expect(call('dialog.open', {})).rejects.toMatchObject({ code: 'UNSUPPORTED' })
   })
 
+  it('cannot widen its own reach: allowed folders are fixed, the output folder stays inside them', async () => {
+    await expect(call('settings.set', { allowedFolders: ['/'] })).rejects.toMatchObject({ code: 'FORBIDDEN', parameter: 'allowedFolders' })
+    await expect(call('settings.set', { outputDir: '/tmp' })).rejects.toMatchObject({ code: 'FORBIDDEN', parameter: 'outputDir' })
+    await expect(call('settings.set', { outputDir: join(workdir, 'out2') })).resolves.toMatchObject({ outputDir: join(workdir, 'out2') })
+    await openPair()
+    await expect(call('session.save', { path: '/tmp/escape.h5' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    service.allowFolders([join(workdir, '..')])
+    expect((await call('settings.get')).allowedFolders).toEqual([workdir, join(workdir, '..')])
+    // A new start in browser mode begins again from the working folder.
+    await service.close()
+    service = make()
+    expect((await call('settings.get')).allowedFolders).toEqual([workdir])
+    // The desktop app has no such limit (it has native dialogs instead of the browser).
+    await service.close()
+    service = make('electron')
+    await expect(call('settings.set', { outputDir: join(tmpdir(), 'wb-elsewhere') })).resolves.toMatchObject({ outputDir: join(tmpdir(), 'wb-elsewhere') })
+    await expect(call('files.list', {})).rejects.toMatchObject({ code: 'UNSUPPORTED' })
+  })
+
   it('warns about memory above the configured threshold', async () => {
     await openPair()
     await call('step.run', { stepId: 'load_recording', params: { n_units: 2, cmtr_path: '/x' } })
