@@ -3,15 +3,19 @@
 // Generates (once, cached) a 65 x 65 recording of EIMAGE_BENCH_SECONDS (default 10 s, 1.7 GB of
 // sensor data) with EIMAGE_BENCH_UNITS (default 100) units, then prints:
 //   (a) plain read throughput of the sensor movie with the engine's slab size and reader,
-//   (b) eimage STA throughput (all workers), (c) their ratio, (d) peak RSS of the process (worker
-//   threads included), (e) the speed-up from 1 worker to all, and last `eimage/read ratio: <x>`.
-// Cache folder: EIMAGE_BENCH_DIR, default <tmp>/hdmea-bench-cache/eimage-<seconds>s-<units>u.
+//   (b) eimage STA throughput (all workers), (c) their ratio, (d) peak RSS of the eimage run (the
+//   process with its worker threads), (e) the speed-up from 1 worker to all, and last
+//   `eimage/read ratio: <x>`.
+// Each measurement runs in a fresh child process, so its peak RSS (getrusage maxrss, all threads) is
+// its own. Cache folder: EIMAGE_BENCH_DIR, default <tmp>/hdmea-bench-cache/eimage-<s>s-<units>u.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createTaskPool } from '../../src-main/pool/taskPool'
-import { computeEimageSta, type EimageRequest } from '../../src-worker/eimage/engine'
+import { computeEimageSta } from '../../src-worker/eimage/engine'
 import { DEFAULT_SLAB_BYTES, slabFramesFor } from '../../src-worker/eimage/plan'
 import { openSensorSlabs } from '../../src-worker/eimage/sensorSlabs'
 import { openCmcr } from '../../src-worker/mcs/cmcrReader'
@@ -21,114 +25,166 @@ const SECONDS = Number(process.env.EIMAGE_BENCH_SECONDS ?? 10)
 const UNITS = Number(process.env.EIMAGE_BENCH_UNITS ?? 100)
 const SLAB_BYTES = Number(process.env.EIMAGE_BENCH_SLAB_MB ?? DEFAULT_SLAB_BYTES / 2 ** 20) * 2 ** 20
 const DIR = process.env.EIMAGE_BENCH_DIR ?? join(tmpdir(), 'hdmea-bench-cache', `eimage-${SECONDS}s-${UNITS}u`)
+const CMCR = join(DIR, 'bench.cmcr')
+const TRUTH = join(DIR, 'bench.truth.json')
 const MB = 1e6
 
-let peakRss = 0
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss())
-}, 25)
-
-function fmt(n: number, digits = 1): string {
-  return n.toFixed(digits)
+interface Measure {
+  seconds: number
+  bytes: number
+  maxRss: number
+  simd?: boolean
+  overlap?: number
+  bound?: number
 }
 
-async function ensureRecording(): Promise<{ cmcrPath: string; truth: RecordingTruth }> {
-  const cmcrPath = join(DIR, 'bench.cmcr')
-  const truthPath = join(DIR, 'bench.truth.json')
-  if (existsSync(cmcrPath) && existsSync(truthPath)) {
-    return { cmcrPath, truth: JSON.parse(readFileSync(truthPath, 'utf8')) as RecordingTruth }
-  }
+const fmt = (n: number, digits = 1) => n.toFixed(digits)
+
+async function ensureRecording(): Promise<RecordingTruth> {
+  if (existsSync(CMCR) && existsSync(TRUTH)) return JSON.parse(readFileSync(TRUTH, 'utf8')) as RecordingTruth
   mkdirSync(DIR, { recursive: true })
   const t0 = performance.now()
   console.log(`generating ${SECONDS} s x 65 x 65 with ${UNITS} units in ${DIR} ...`)
-  const gen = await generateRecording({
-    dir: DIR,
-    stem: 'bench',
-    seed: 2026,
-    analogDurationS: SECONDS + 0.5,
-    sensorDurationS: SECONDS,
-    nUnits: UNITS,
-    baseRateHz: 8,
-  })
+  const gen = await generateRecording({ dir: DIR, stem: 'bench', seed: 2026, analogDurationS: SECONDS + 0.5, sensorDurationS: SECONDS, nUnits: UNITS, baseRateHz: 8 })
   console.log(`generated in ${fmt((performance.now() - t0) / 1000)} s`)
-  return { cmcrPath: gen.cmcrPath, truth: gen.truth }
+  return gen.truth
 }
 
-async function main(): Promise<void> {
-  const { cmcrPath, truth } = await ensureRecording()
-  const cmcr = await openCmcr(cmcrPath)
+function spikesOf(truth: RecordingTruth): number[][] {
+  return truth.units.map((u) => u.spikeTimesUs!.map((us) => Math.round((us * truth.samplingRate) / 1e6)).filter((_, i) => u.include![i] === 1))
+}
+
+/** Child: plain read of the whole movie, best of two passes after a warm-up pass. */
+async function childRead(): Promise<Measure> {
+  const cmcr = await openCmcr(CMCR)
   try {
     const sensor = cmcr.sensor!
     const frameSize = sensor.shape[1] * sensor.shape[2]
-    const N = sensor.frames
-    const bytes = N * frameSize * 2
-    const spikes = truth.units.map((u) =>
-      u.spikeTimesUs!.map((us) => Math.round((us * truth.samplingRate) / 1e6)).filter((_, i) => u.include![i] === 1),
-    )
-    const nSpikes = spikes.reduce((n, s) => n + s.filter((x) => x < N).length, 0)
     const slabFrames = slabFramesFor(SLAB_BYTES, frameSize, 20)
-    console.log(`recording: ${N} frames (${fmt(N / truth.samplingRate, 2)} s), ${fmt(bytes / MB, 0)} MB sensor data, ${UNITS} units, ${nSpikes} spikes in the span`)
-    console.log(`slab: ${slabFrames} frames (${fmt((slabFrames * frameSize * 2) / MB, 1)} MB), cores: ${availableParallelism()}`)
-
-    // (a) plain read: the same reader into one shared slab, slab after slab.
-    const readOnce = async () => {
+    const target = new Int16Array(new SharedArrayBuffer(slabFrames * frameSize * 2))
+    const pass = async () => {
       const source = await openSensorSlabs(cmcr, slabFrames)
-      const target = new Int16Array(new SharedArrayBuffer(slabFrames * frameSize * 2))
       const t0 = performance.now()
       try {
-        for (let a = 0; a < N; a += slabFrames) source.readInto(a, Math.min(N, a + slabFrames), target)
+        for (let a = 0; a < sensor.frames; a += slabFrames) source.readInto(a, Math.min(sensor.frames, a + slabFrames), target)
       } finally {
         source.close()
       }
       return (performance.now() - t0) / 1000
     }
-    await readOnce() // page cache warm-up, as the eimage runs see the file too
-    const readS = Math.min(await readOnce(), await readOnce())
-    const readMBs = bytes / MB / readS
-
-    const request: EimageRequest = {
-      cmcr,
-      totalSamples: N,
-      samplingRate: truth.samplingRate,
-      pre: 10,
-      post: 40,
-      cutoffHz: 100,
-      filterOrder: 2,
-      mode: 'none',
-      units: truth.units.map((u, i) => ({ id: u.id, spikes: spikes[i] })),
-      slabBytes: SLAB_BYTES,
-    }
-    const runWith = async (threads: number) => {
-      const pool = createTaskPool({ threads })
-      try {
-        // Boot the workers outside the timing (module load and h5wasm init happen once per thread).
-        await Promise.all(Array.from({ length: threads * 2 }, () => pool.run('workerInfo', {})))
-        const res = await computeEimageSta({ ...request, ranges: threads }, { pool })
-        return res
-      } finally {
-        await pool.destroy()
-      }
-    }
-    const all = availableParallelism()
-    const one = await runWith(1)
-    const many = all > 1 ? await runWith(all) : one
-    const eimageMBs = bytes / MB / many.seconds
-    const oneMBs = bytes / MB / one.seconds
-    peakRss = Math.max(peakRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024)
-
-    console.log(`(a) plain read:        ${fmt(readMBs)} MB/s (${fmt(readS, 2)} s)`)
-    console.log(`(b) eimage STA:        ${fmt(eimageMBs)} MB/s (${fmt(many.seconds, 2)} s, ${all} workers, overlap ${many.overlap} samples)`)
-    console.log(`(c) eimage / read:     ${fmt(eimageMBs / readMBs, 2)}`)
-    console.log(`(d) peak RSS:          ${fmt(peakRss / MB, 0)} MB (bound of the run's buffers: ${fmt(many.memoryBoundBytes / MB, 0)} MB)`)
-    console.log(`(e) 1 -> ${all} workers:     ${fmt(oneMBs)} -> ${fmt(eimageMBs)} MB/s, speed-up ${fmt(one.seconds / many.seconds, 2)}x`)
-    console.log(`eimage/read ratio: ${fmt(eimageMBs / readMBs, 2)}`)
+    await pass()
+    const seconds = Math.min(await pass(), await pass())
+    return { seconds, bytes: sensor.frames * frameSize * 2, maxRss: process.resourceUsage().maxRSS * 1024 }
   } finally {
     cmcr.close()
-    clearInterval(sampler)
   }
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+/** Child: one eimage run with `threads` workers (and as many electrode ranges). */
+async function childEimage(threads: number): Promise<Measure> {
+  const truth = JSON.parse(readFileSync(TRUTH, 'utf8')) as RecordingTruth
+  const spikes = spikesOf(truth)
+  const cmcr = await openCmcr(CMCR)
+  const pool = createTaskPool({ threads })
+  try {
+    // Boot the workers outside the timing (module load happens once per thread).
+    await Promise.all(Array.from({ length: threads * 2 }, () => pool.run('workerInfo', {})))
+    const sensor = cmcr.sensor!
+    const res = await computeEimageSta(
+      {
+        cmcr,
+        totalSamples: sensor.frames,
+        samplingRate: truth.samplingRate,
+        pre: 10,
+        post: 40,
+        cutoffHz: 100,
+        filterOrder: 2,
+        mode: 'none',
+        units: truth.units.map((u, i) => ({ id: u.id, spikes: spikes[i] })),
+        slabBytes: SLAB_BYTES,
+        ranges: threads,
+      },
+      { pool },
+    )
+    return { seconds: res.seconds, bytes: res.bytesRead, maxRss: process.resourceUsage().maxRSS * 1024, simd: res.simd, overlap: res.overlap, bound: res.memoryBoundBytes }
+  } finally {
+    await pool.destroy()
+    cmcr.close()
+  }
+}
+
+/**
+ * The children run this file bundled for plain node: under tsx, loading h5wasm alone costs about
+ * 630 MB of RSS (tsx's handling of its large inlined module), which would swamp the figure measured.
+ */
+async function bundleForChildren(): Promise<string> {
+  const { build } = await import('esbuild')
+  // Inside the project (out/ is build output) so that its packages resolve.
+  const outfile = join(process.cwd(), 'out', 'bench', `eimage-child-${process.pid}.mjs`)
+  await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' })
+  return outfile
+}
+
+let childScript = ''
+
+function runChild(args: string[]): Measure {
+  const out = execFileSync(process.execPath, [childScript, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() })
+  const line = out.trim().split('\n').pop()!
+  return JSON.parse(line) as Measure
+}
+
+async function main(): Promise<void> {
+  const truth = await ensureRecording()
+  const sensorFrames = truth.sensorFrames
+  const frameSize = truth.sensorGrid * truth.sensorGrid
+  const bytes = sensorFrames * frameSize * 2
+  const nSpikes = spikesOf(truth).reduce((n, s) => n + s.filter((x) => x < sensorFrames).length, 0)
+  const all = availableParallelism()
+  console.log(`recording: ${sensorFrames} frames (${fmt(sensorFrames / truth.samplingRate, 2)} s), ${fmt(bytes / MB, 0)} MB sensor data, ${UNITS} units, ${nSpikes} spikes in the span`)
+  console.log(`slab: ${slabFramesFor(SLAB_BYTES, frameSize, 20)} frames (${fmt(SLAB_BYTES / MB, 1)} MB), cores: ${all}, load average before: ${loadavg().map((x) => fmt(x, 2)).join(' ')}`)
+
+  childScript = await bundleForChildren()
+  try {
+    await measureAll(bytes, all)
+  } finally {
+    rmSync(childScript, { force: true })
+  }
+}
+
+async function measureAll(bytes: number, all: number): Promise<void> {
+  void bytes
+  const read = runChild(['--child', 'read'])
+  const many = runChild(['--child', 'eimage', String(all)])
+  const one = all > 1 ? runChild(['--child', 'eimage', '1']) : many
+  const readMBs = read.bytes / MB / read.seconds
+  const eimageMBs = many.bytes / MB / many.seconds
+  const oneMBs = one.bytes / MB / one.seconds
+
+  console.log(`(a) plain read:        ${fmt(readMBs)} MB/s (${fmt(read.seconds, 2)} s, best of 2 warm passes)`)
+  console.log(`(b) eimage STA:        ${fmt(eimageMBs)} MB/s (${fmt(many.seconds, 2)} s, ${all} workers, ${many.simd ? 'SIMD kernels' : 'plain loops'}, backward overlap ${many.overlap} samples)`)
+  console.log(`(c) eimage / read:     ${fmt(eimageMBs / readMBs, 2)}`)
+  console.log(`(d) peak RSS:          ${fmt(many.maxRss / MB, 0)} MB (eimage process with its worker threads; its shared buffers ${fmt(many.bound! / MB, 0)} MB; plain-read process ${fmt(read.maxRss / MB, 0)} MB)`)
+  console.log(`(e) 1 -> ${all} workers:     ${fmt(oneMBs)} -> ${fmt(eimageMBs)} MB/s, speed-up ${fmt(one.seconds / many.seconds, 2)}x`)
+  console.log(`    load average after: ${loadavg().map((x) => fmt(x, 2)).join(' ')} (other processes share the ${all} cores)`)
+  console.log(`eimage/read ratio: ${fmt(eimageMBs / readMBs, 2)}`)
+}
+
+const childAt = process.argv.indexOf('--child')
+if (childAt >= 0) {
+  const kind = process.argv[childAt + 1]
+  const run = kind === 'read' ? childRead() : childEimage(Number(process.argv[childAt + 2]))
+  run
+    .then((m) => {
+      console.log(JSON.stringify(m))
+      process.exit(0)
+    })
+    .catch((err) => {
+      console.error(err)
+      process.exit(1)
+    })
+} else {
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
