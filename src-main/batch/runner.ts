@@ -407,7 +407,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
       }
       this.log(item, `attempt ${item.attempts}: ${item.cmcrPath ?? '-'} + ${item.cmtrPath ?? '-'}`)
       await checkInputs(item)
-      const session = await this.openSession(item)
+      const session = await this.openSession(item, ctl.signal)
       item.completedSteps = this.recipe.steps.filter((s) => session.completedSteps.has(s.step)).map((s) => s.step)
       const pool = limitedPool(this.pool, this.options.workersPerItem)
       for (const [index, recipeStep] of this.recipe.steps.entries()) {
@@ -442,7 +442,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
         }
         item.completedSteps = [...item.completedSteps, def.id]
         if (this.recipe.checkpoint && index < stepCount - 1) {
-          await session.checkpoint(checkpointPath(this.outputDir, item.id), { checkpointName: def.id })
+          await session.checkpoint(checkpointPath(this.outputDir, item.id), { checkpointName: def.id, signal: ctl.signal })
           this.log(item, `checkpoint after ${def.id}`)
         }
         await this.persist()
@@ -451,7 +451,14 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
       throwIfAborted(ctl.signal)
       item.progress = { stepIndex: stepCount - 1, stepCount, stepId: null, fraction: 1, message: 'saving the archive' }
       this.emitItem(item, true)
-      await session.save(item.outputPath, { overwrite: this.options.overwrite })
+      await session.save(item.outputPath, {
+        overwrite: this.options.overwrite,
+        signal: ctl.signal,
+        onProgress: (done, total) => {
+          item.progress = { stepIndex: stepCount - 1, stepCount, stepId: null, fraction: total ? done / total : 1, message: 'saving the archive' }
+          this.emitItem(item, false)
+        },
+      })
       this.log(item, `saved ${item.outputPath}`)
       await removeCheckpoint(this.outputDir, item.id)
       this.finish(item, 'done', { started })
@@ -480,11 +487,11 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
   }
 
   /** The item's checkpoint when there is a usable one, else a new session. */
-  private async openSession(item: BatchItem): Promise<PipelineSession> {
+  private async openSession(item: BatchItem, signal: AbortSignal): Promise<PipelineSession> {
     const ckpt = checkpointPath(this.outputDir, item.id)
     if (this.recipe.checkpoint && (await exists(ckpt))) {
       try {
-        const session = await PipelineSession.load(ckpt, { outputDir: this.outputDir })
+        const session = await PipelineSession.load(ckpt, { outputDir: this.outputDir, signal })
         if (session.datasetId !== item.datasetId) {
           throw new Error(`it holds dataset '${session.datasetId}', not '${item.datasetId}'`)
         }
@@ -492,6 +499,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
         this.log(item, `resuming from checkpoint ${ckpt} (finished: ${done.join(', ') || 'none of the recipe steps'})`)
         return session
       } catch (err) {
+        if (signal.aborted) throw err
         this.log(item, `checkpoint ${ckpt} cannot be used (${(err as Error).message}); starting from the first step`)
         await removeCheckpoint(this.outputDir, item.id)
       }
