@@ -26,7 +26,7 @@ let spikesByUnit: number[][]
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eimage-engine-'))
-  const gen = await generateRecording({ dir, stem: 'rec', seed: 11, analogDurationS: 1.6, sensorDurationS: 1.2, nUnits: 4, baseRateHz: 40 })
+  const gen = await generateRecording({ dir, stem: 'rec', seed: 11, analogDurationS: 1.2, sensorDurationS: 0.9, nUnits: 4, baseRateHz: 50 })
   truth = gen.truth
   cmcr = await openCmcr(gen.cmcrPath)
   pool = createTaskPool({ threads: 2 })
@@ -53,14 +53,13 @@ function request(over: Partial<EimageRequest> = {}): EimageRequest {
     filterOrder: 2,
     mode: 'none',
     units: truth.units.map((u, i) => ({ id: u.id, spikes: spikesByUnit[i] })),
-    slabBytes: 3 * 1024 * 1024, // ~370 frames: many slabs, so slab edges are crossed by windows
+    slabBytes: 12 * 1024 * 1024, // ~1490 frames: a dozen slabs, so slab edges are crossed by windows
     ...over,
   }
 }
 
 /** One electrode's whole filtered signal, read straight from the file (time, col, row). */
-function filteredElectrode(row: number, col: number): Float32Array {
-  const frames = cmcr.readSensorFrames(0, N)
+function filteredElectrode(frames: Int16Array, row: number, col: number): Float32Array {
   const x = new Float64Array(N)
   const idx = (col - 1) * G + (row - 1)
   for (let t = 0; t < N; t++) x[t] = frames[t * G * G + idx]
@@ -130,8 +129,9 @@ describe('streamed eimage STA on a generated recording', () => {
     const res = await computeEimageSta(request(), { pool })
     const u = truth.units[1]
     const spikes = spikesByUnit[1].filter((s) => s >= PRE && s + POST <= N)
+    const frames = cmcr.readSensorFrames(0, N)
     for (const [row, col] of [[u.row, u.col], [u.row + 1, u.col - 2], [1, 65], [65, 1]]) {
-      const y = filteredElectrode(row, col)
+      const y = filteredElectrode(frames, row, col)
       const mean = new Float64Array(L)
       for (const s of spikes) for (let w = 0; w < L; w++) mean[w] += y[s - PRE + w]
       for (let w = 0; w < L; w++) {
@@ -160,8 +160,9 @@ describe('streamed eimage STA on a generated recording', () => {
   })
 
   it('runs the SIMD kernels in the workers, bit-identical to the plain loops', async () => {
-    const fast = await computeEimageSta(request({ units: [{ id: 'u', spikes: spikesByUnit[0] }] }), { pool })
-    const plain = await computeEimageSta(request({ units: [{ id: 'u', spikes: spikesByUnit[0] }], plainLoops: true }), { pool })
+    const short = { units: [{ id: 'u', spikes: spikesByUnit[0] }], totalSamples: 5000 }
+    const fast = await computeEimageSta(request(short), { pool })
+    const plain = await computeEimageSta(request({ ...short, plainLoops: true }), { pool })
     expect(fast.simd).toBe(true)
     expect(plain.simd).toBe(false)
     expect(Array.from(fast.units[0].sta)).toEqual(Array.from(plain.units[0].sta))
