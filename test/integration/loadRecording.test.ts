@@ -9,6 +9,7 @@ import { createSession, type PipelineSession } from '../../src-main/session/sess
 import { type GroupNode, type NumericNode, getNode } from '../../src-main/session/tree'
 import { runStep } from '../../src-main/steps/framework'
 import { loadRecordingStep } from '../../src-main/steps/loadRecording'
+import { findPeaks } from '../../src-worker/dsp/findPeaks'
 import { SMALL_PLAYLIST, smallRecording, tempDir } from '../unit/mcsFixtures'
 
 let tmp: ReturnType<typeof tempDir>
@@ -120,6 +121,23 @@ describe('load_recording on a generated pair', () => {
     const stepStart = t.sections[1].contentStartFrame
     expect(raw1[ts.data[stepStart] + 5]).toBeGreaterThan(2000 + 255 * 150 - 25)
     expect(raw1[ts.data[stepStart - 10] + 5]).toBeLessThan(2000 + 25)
+  })
+
+  it('lays the playlist out by algorithms §1.3 and puts analog steps after the video where production detection finds them', () => {
+    // movie_gray (20 frames): content starts at 180 -> [120, 321]; movie_step (60 frames) starts at 361 + 20 + 180 = 561 -> [501, 742]
+    expect(rec.truth.sections.map((x) => [x.movie, x.startFrame, x.endFrame, x.contentStartFrame])).toEqual([
+      ['movie_gray', 120, 321, 180],
+      ['movie_step', 501, 742, 561],
+    ])
+    const raw1 = num(session.stimulus, 'light_reference/raw_ch1').data
+    const ts = num(session.metadata, 'frame_timestamps').data
+    const d = new Float64Array(raw1.length - 1)
+    for (let i = 0; i < d.length; i++) d[i] = raw1[i + 1] - raw1[i]
+    const onsets = findPeaks(d, { height: 1e5, start: ts[ts.length - 1], distance: 0.8 * 1 * 20000 })
+    expect(onsets).toEqual(rec.truth.analogOnsets)
+    expect(onsets).toHaveLength(1)
+    // no light change inside the video comes near the threshold
+    expect(findPeaks(d, { height: 1e5, end: ts[ts.length - 1] })).toEqual([])
   })
 
   it('stores metadata, sys_meta and the light reference', () => {
