@@ -73,7 +73,10 @@ export function lightReferenceData(
 ): LightReferenceData {
   const group = getGroup(session.stimulus, 'light_reference')
   const channels = group ? [...group.children].filter(([, v]) => v.kind === 'numeric').map(([k]) => k) : []
-  if (channels.length === 0) throw new RequestError('DATA', 'The session has no stimulus/light_reference; run a load step first')
+  if (channels.length === 0) {
+    // Nothing to draw yet (no load step, or a .cmtr-only load): an empty answer, not an error.
+    return { channels, channel: '', rateHz: 0, durationS: 0, t: [], y: [], frames: [], frameStride: 1, frameCount: 0, sections: [], pointsInWindow: 0 }
+  }
   const channel = params.channel ?? (channels.includes('raw_ch1') ? 'raw_ch1' : channels[0])
   const node = numericNode(group!.children.get(channel))
   if (!node) throw new RequestError('DATA', `Light reference channel '${channel}' not found (have ${channels.join(', ')})`)

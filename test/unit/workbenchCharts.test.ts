@@ -98,6 +98,12 @@ describe('chart data from a session', () => {
     expect(lightReferenceData(demoSession(), { channel: '10hz_ch1' }).rateHz).toBe(10)
   })
 
+  it('light reference: an empty answer when the session has none yet', () => {
+    const d = lightReferenceData(new PipelineSession({ datasetId: 'empty' }), {})
+    expect(d.channels).toEqual([])
+    expect(d.t).toEqual([])
+  })
+
   it('unit table: position from attributes, rate = spikes / recording duration, SNR from unit_meta', () => {
     const t = unitTable(demoSession())
     expect(t.durationS).toBe(2)
