@@ -107,6 +107,8 @@ export async function ensureDemoRecording(dir: string, opts: DemoOptions = {}): 
     await rename(tmp, dir)
   } catch (err) {
     await rm(tmp, { recursive: true, force: true })
+    // another process may have finished the same demo meanwhile
+    if (complete(demo)) return demo
     throw err
   }
   return demo
