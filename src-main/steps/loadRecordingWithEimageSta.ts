@@ -210,7 +210,8 @@ export const loadRecordingWithEimageStaStep: StepDefinition<LoadRecordingWithEim
       return {
         apply(target: PipelineSession) {
           loaded.apply(target)
-          for (const f of features) target.addFeature(f.id, 'eimage_sta', f.data, f.metadata)
+          // Both lists come from the same .cmtr; the check only keeps apply() from ever failing halfway.
+          for (const f of features) if (target.units.children.has(f.id)) target.addFeature(f.id, 'eimage_sta', f.data, f.metadata)
         },
         summary: `${loaded.summary}; electrical images of ${withImage} of ${features.length} units from ${(totalSamples / rate).toFixed(1)} s (${params.compat === 'hdmea' ? 'hdmea-compatible' : 'default'} mode, ${(res.bytesRead / 1e6 / res.seconds).toFixed(0)} MB/s)`,
         alsoCompleted: [...new Set([...(loaded.alsoCompleted ?? []), 'add_cmtr_unit_info', 'add_sys_meta_info'])],
