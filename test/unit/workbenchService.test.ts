@@ -1,6 +1,6 @@
 // The backend both transports call: sessions, steps as jobs (progress, cancel, failure), save / save as /
 // checkpoint / resume through real archives, browser-mode folder limits, settings.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -43,6 +43,19 @@ const loadStep: StepDefinition<{ n_units: number; cmtr_path: string }> = {
   },
 }
 
+const pacedStep: StepDefinition<Record<string, never>> = {
+  id: 'paced_step',
+  title: 'Paced',
+  description: 'reports a quarter done after a pause',
+  params: [],
+  prerequisites: [],
+  async run(_s, _p, ctx) {
+    await new Promise((r) => setTimeout(r, 400))
+    ctx.progress({ fraction: 0.25, message: 'a quarter' })
+    return { apply: () => {}, summary: 'paced' }
+  },
+}
+
 const slowStep: StepDefinition<{ fail: boolean }> = {
   id: 'slow_step',
   title: 'Slow',
@@ -62,7 +75,7 @@ let service: WorkbenchService
 let events: Array<{ name: EventName; payload: unknown }>
 
 function make(transport: 'web' | 'electron' = 'web'): WorkbenchService {
-  const s = new WorkbenchService({ transport, workdir, steps: [loadStep, slowStep], createPool: () => noPool })
+  const s = new WorkbenchService({ transport, workdir, steps: [loadStep, slowStep, pacedStep], createPool: () => noPool })
   s.onEvent(<E extends EventName>(name: E, payload: Events[E]) => events.push({ name, payload }))
   return s
 }
@@ -102,7 +115,7 @@ afterEach(async () => {
 describe('requests', () => {
   it('lists the registry with the parameter schema', async () => {
     const steps = await call('steps.list')
-    expect(steps.map((s: { id: string }) => s.id)).toEqual(['load_recording', 'slow_step'])
+    expect(steps.map((s: { id: string }) => s.id)).toEqual(['load_recording', 'slow_step', 'paced_step'])
     expect(steps[0].params[0]).toEqual({ name: 'n_units', label: 'Units', type: 'integer', default: 3, help: 'how many', optional: false, min: 1, max: 50, exclusiveMin: undefined, choices: undefined, integer: undefined })
     expect(steps[1]).toMatchObject({ optional: true, prerequisites: [['load_recording']] })
   })
@@ -122,6 +135,7 @@ describe('a session', () => {
     expect(snap.steps.map((s) => [s.id, s.state])).toEqual([
       ['load_recording', 'ready'],
       ['slow_step', 'blocked'],
+      ['paced_step', 'ready'],
     ])
     expect(snap.suggestedParams.load_recording).toEqual({ n_units: 3, cmtr_path: join(workdir, 'rec', '2025.04.10-11.12.57-Rec-.cmtr') })
     const recent = await call('recent.list')
@@ -167,12 +181,25 @@ describe('a session', () => {
     expect(snap.unitCount).toBe(5)
     expect(snap.completedSteps).toEqual(['load_recording'])
     expect(snap.warnings).toEqual([{ step: 'load_recording', message: 'one unit has no waveform' }])
-    expect(snap.steps.map((s) => s.state)).toEqual(['done', 'ready'])
+    expect(snap.steps.map((s) => s.state)).toEqual(['done', 'ready', 'ready'])
     // The parameters are remembered for this dataset.
     expect(snap.suggestedParams.load_recording).toEqual({ n_units: 5, cmtr_path: '/data/x.cmtr' })
     // 5 units x 2 uint64 spike times, plus the two source paths as UTF-16 text.
     const paths = Object.values(snap.sourceFiles).join('').length
     expect(snap.memoryBytes).toBe(5 * 2 * 8 + 2 * paths)
+  })
+
+  it('estimates the time left from the pace so far', async () => {
+    await openPair()
+    await call('step.run', { stepId: 'paced_step', params: {} })
+    await finished('paced_step')
+    const p = events.find((e) => e.name === 'job.progress' && (e.payload as { fraction: number }).fraction === 0.25)!.payload as {
+      elapsedSeconds: number
+      etaSeconds: number
+    }
+    expect(p.elapsedSeconds).toBeGreaterThanOrEqual(0.39)
+    // A quarter done in t seconds leaves three quarters: 3t at the same pace.
+    expect(p.etaSeconds).toBeCloseTo(3 * p.elapsedSeconds, 9)
   })
 
   it('is busy while a job runs, and a cancel leaves the session unchanged', async () => {
@@ -259,6 +286,13 @@ describe('browser mode limits and settings', () => {
     await expect(call('files.list', { dir: tmpdir() })).rejects.toMatchObject({ code: 'FORBIDDEN' })
     await expect(call('session.open', { cmcrPath: '/etc/hostname' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
     await expect(call('dialog.open', {})).rejects.toMatchObject({ code: 'UNSUPPORTED' })
+  })
+
+  it('does not follow a symlink out of the allowed folders', async () => {
+    symlinkSync(tmpdir(), join(workdir, 'escape'))
+    await expect(call('files.list', { dir: join(workdir, 'escape') })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    const top = await call('files.list', {})
+    expect(top.entries.map((e: { name: string }) => e.name)).toContain('escape')
   })
 
   it('cannot widen its own reach: allowed folders are fixed, the output folder stays inside them', async () => {
