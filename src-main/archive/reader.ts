@@ -141,6 +141,7 @@ async function readContent(ctx: Ctx): Promise<ArchiveContent> {
       const s = leafText(v)
       if (s) sourceFiles.set(k, s)
     }
+    for (const n of childNames(ctx, '/source_files')) ctx.skipped.push(`/source_files/${n} (source files are attributes)`)
   }
 
   const extraRootAttrs = new Map<string, LeafNode>()
@@ -165,6 +166,7 @@ async function readContent(ctx: Ctx): Promise<ArchiveContent> {
       // stage1_completed / stage1_timestamp are rewritten by every save.
       if (k !== 'stage1_completed' && k !== 'stage1_timestamp') extraRootAttrs.set(PIPELINE_PREFIX + k, v)
     }
+    for (const n of childNames(ctx, '/pipeline')) if (n !== 'session_info') ctx.skipped.push(`/pipeline/${n} (not part of the session model)`)
     if (hasSessionInfo) {
       const info = '/pipeline/session_info'
       for (const [k, v] of readAttrs(ctx, info)) {
@@ -173,6 +175,7 @@ async function readContent(ctx: Ctx): Promise<ArchiveContent> {
         else extraRootAttrs.set(SESSION_INFO_PREFIX + k, v)
       }
       const names = childNames(ctx, info)
+      for (const n of names) if (n !== 'completed_steps' && n !== 'warnings') ctx.skipped.push(`${info}/${n} (not part of the session model)`)
       if (names.includes('completed_steps')) completedSteps = stringsOf(await readObject(ctx, `${info}/completed_steps`))
       if (names.includes('warnings')) warnings = stringsOf(await readObject(ctx, `${info}/warnings`))
     }
