@@ -31,6 +31,8 @@ const MB = 1e6
 
 interface Measure {
   seconds: number
+  /** CPU seconds of the whole process (all threads) during the measured part. */
+  cpuSeconds: number
   bytes: number
   maxRss: number
   simd?: boolean
@@ -73,8 +75,10 @@ async function childRead(): Promise<Measure> {
       return (performance.now() - t0) / 1000
     }
     await pass()
+    const c0 = process.cpuUsage()
     const seconds = Math.min(await pass(), await pass())
-    return { seconds, bytes: sensor.frames * frameSize * 2, maxRss: process.resourceUsage().maxRSS * 1024 }
+    const cu = process.cpuUsage(c0)
+    return { seconds, cpuSeconds: (cu.user + cu.system) / 2e6, bytes: sensor.frames * frameSize * 2, maxRss: process.resourceUsage().maxRSS * 1024 }
   } finally {
     cmcr.close()
   }
@@ -90,6 +94,7 @@ async function childEimage(threads: number): Promise<Measure> {
     // Boot the workers outside the timing (module load happens once per thread).
     await Promise.all(Array.from({ length: threads * 2 }, () => pool.run('workerInfo', {})))
     const sensor = cmcr.sensor!
+    const c0 = process.cpuUsage()
     const res = await computeEimageSta(
       {
         cmcr,
@@ -106,7 +111,8 @@ async function childEimage(threads: number): Promise<Measure> {
       },
       { pool },
     )
-    return { seconds: res.seconds, bytes: res.bytesRead, maxRss: process.resourceUsage().maxRSS * 1024, simd: res.simd, overlap: res.overlap, bound: res.memoryBoundBytes }
+    const cu = process.cpuUsage(c0)
+    return { seconds: res.seconds, cpuSeconds: (cu.user + cu.system) / 1e6, bytes: res.bytesRead, maxRss: process.resourceUsage().maxRSS * 1024, simd: res.simd, overlap: res.overlap, bound: res.memoryBoundBytes }
   } finally {
     await pool.destroy()
     cmcr.close()
@@ -166,6 +172,10 @@ async function measureAll(bytes: number, all: number): Promise<void> {
   console.log(`(d) peak RSS:          ${fmt(many.maxRss / MB, 0)} MB (eimage process with its worker threads; its shared buffers ${fmt(many.bound! / MB, 0)} MB; plain-read process ${fmt(read.maxRss / MB, 0)} MB)`)
   console.log(`(e) 1 -> ${all} workers:     ${fmt(oneMBs)} -> ${fmt(eimageMBs)} MB/s, speed-up ${fmt(one.seconds / many.seconds, 2)}x`)
   console.log(`    load average after: ${loadavg().map((x) => fmt(x, 2)).join(' ')} (other processes share the ${all} cores)`)
+  // Wall-clock figures depend on what else runs; CPU time per byte much less so.
+  const nsPerSample = (m: Measure) => (m.cpuSeconds * 1e9) / (m.bytes / 2)
+  console.log(`    CPU time:           read ${fmt(nsPerSample(read), 2)} ns/sample, eimage ${fmt(nsPerSample(many), 2)} ns/sample (all threads; ${fmt(nsPerSample(one), 2)} with 1 worker)`)
+  console.log(`    if the ${all} cores were free: eimage about ${fmt(Math.min(read.bytes / MB / read.cpuSeconds, (many.bytes / MB / many.cpuSeconds) * all))} MB/s, ratio about ${fmt(Math.min(1, ((many.bytes / many.cpuSeconds) * all) / (read.bytes / read.cpuSeconds)), 2)} (a projection from CPU time, not a measurement)`)
   console.log(`eimage/read ratio: ${fmt(eimageMBs / readMBs, 2)}`)
 }
 
