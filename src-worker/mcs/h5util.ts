@@ -47,10 +47,15 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
     throw new FileAccessError('FILE_KIND', `${kind} file is not an HDF5 file (no HDF5 signature): ${path}`, { path })
   }
   let file: H5File
+  // While opening, HDF5 errors throw (with their message) instead of printing a stack to stderr.
+  Module.activate_throwing_error_handler()
   try {
     file = new h5wasm.File(path, 'r')
   } catch (err) {
-    throw new FileAccessError('FILE_CORRUPT', `${kind} file cannot be opened by HDF5 (truncated or corrupt?): ${path}: ${String((err as Error)?.message ?? err)}`, { path, cause: err })
+    const why = hdf5Reason(String((err as Error)?.message ?? err))
+    throw new FileAccessError('FILE_CORRUPT', `${kind} file cannot be opened by HDF5 (truncated or corrupt): ${path}${why ? ` (HDF5: ${why})` : ''}`, { path, cause: err })
+  } finally {
+    Module.deactivate_throwing_error_handler()
   }
   if (!file.file_id || Number(file.file_id) < 0) {
     throw new FileAccessError('FILE_CORRUPT', `${kind} file cannot be opened by HDF5 (truncated or corrupt?): ${path}`, { path })
@@ -66,6 +71,12 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
     throw new FileAccessError('FILE_CORRUPT', `${kind} file is damaged (cannot list the root group): ${path}`, { path, cause: err })
   }
   return file
+}
+
+/** The innermost message of an HDF5 error stack ("truncated file: eof = …"), or '' if none. */
+export function hdf5Reason(stack: string): string {
+  const frames = [...stack.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)]
+  return frames.length > 0 ? frames[frames.length - 1][1].trim() : ''
 }
 
 /** Trailing NULs and spaces removed (the vendor stores the terminating NUL inside fixed-length strings). */
