@@ -171,6 +171,9 @@ export const useWorkbench = defineStore('workbench', () => {
       applySnapshot(await api.invoke('session.resume', { path }))
       finished.value = {}
       skipped.value = []
+      // Continue where the archive left off: the first step that can run and has not.
+      const next = session.value?.steps.find((s) => s.state === 'ready')
+      if (next && view.value === 'wizard') page.value = next.id
       activity.value = { text: `Resumed from ${path}`, kind: 'ok' }
       await refreshRecent()
     } catch (err) {
