@@ -22,6 +22,9 @@ export const DEMO_MOVIES: SynthMovie[] = [
   { name: DEMO_NOISE_MOVIE, frames: 3600, kind: 'noise' },
 ]
 
+/** Length of the analog recording: the video (~117 s), then two analog trials of plot_duration 10 s. */
+export const DEMO_ANALOG_DURATION_S = 145
+
 /** Two 5-s light steps after the video, 12 s apart: use plot_duration 10 s. */
 export const DEMO_ANALOG_STEPS = { count: 2, durationS: 5, firstDelayS: 2, intervalS: 12 }
 
@@ -95,7 +98,7 @@ export async function ensureDemoRecording(dir: string, opts: DemoOptions = {}): 
       dir: tmp,
       stem: DEMO_STEM,
       seed: DEMO_SEED,
-      analogDurationS: 140,
+      analogDurationS: DEMO_ANALOG_DURATION_S,
       sensorDurationS: 2,
       nUnits: 12,
       rfUnits: 6,
