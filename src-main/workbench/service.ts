@@ -128,8 +128,9 @@ export class WorkbenchService {
       try {
         l(name, payload)
       } catch (err) {
-        // A broken listener (a closed socket) must not stop the others.
-        this.addLog('warn', `event listener failed: ${toWireError(err).message}`)
+        // A broken listener (a closed socket) must not stop the others; noted without another event,
+        // which could fail the same way.
+        this.pushLog({ seq: ++this.logSeq, time: new Date().toISOString(), level: 'warn', message: `event listener failed: ${toWireError(err).message}` })
       }
     }
   }
@@ -518,9 +519,13 @@ export class WorkbenchService {
 
   addLog(level: LogEntry['level'], message: string, step?: string): void {
     const entry: LogEntry = { seq: ++this.logSeq, time: new Date().toISOString(), level, message, step }
+    this.pushLog(entry)
+    this.emit('log', entry)
+  }
+
+  private pushLog(entry: LogEntry): void {
     this.log.push(entry)
     if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG)
-    this.emit('log', entry)
   }
 
   // ---------- guards ----------

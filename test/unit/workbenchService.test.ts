@@ -120,6 +120,16 @@ describe('requests', () => {
     expect(steps[1]).toMatchObject({ optional: true, prerequisites: [['load_recording']] })
   })
 
+  it('keeps delivering events when one listener throws, and logs that once', async () => {
+    service.onEvent(() => {
+      throw new Error('socket closed')
+    })
+    await openPair()
+    expect(events.some((e) => e.name === 'session.changed')).toBe(true)
+    const log = (await call('log.list', {})) as Array<{ message: string }>
+    expect(log.filter((e) => e.message === 'event listener failed: socket closed').length).toBeGreaterThan(0)
+  })
+
   it('refuses unknown requests and non-object params', async () => {
     await expect(call('nope')).rejects.toMatchObject({ code: 'UNKNOWN_REQUEST' })
     await expect(service.dispatch('app.info', [1])).rejects.toMatchObject({ code: 'BAD_REQUEST' })
