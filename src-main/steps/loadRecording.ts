@@ -18,6 +18,8 @@ export interface LoadRecordingParams extends Record<string, unknown> {
   cmcr_path: string | null
   cmtr_path: string | null
   dataset_id: string | null
+  /** Default true (also when a caller passes params without it). */
+  peaks_data?: boolean
 }
 
 const RATE_ATTR_NAMES = ['samplingrate', 'sampling_rate', 'samplerate', 'sample_rate', 'acquisitionrate', 'acquisition_rate']
@@ -138,7 +140,7 @@ async function runLoad(params: LoadRecordingParams, ctx: StepContext) {
       })
     : Promise.resolve(null)
   const unitTasks = batches.map((b, i) =>
-    ctx.pool.run<{ units: UnitResult[] } | TaskError>('mcsLoadUnits', { path: cmtrPath, units: b, rate, durationUs }, opts).then((r) => {
+    ctx.pool.run<{ units: UnitResult[] } | TaskError>('mcsLoadUnits', { path: cmtrPath, units: b, rate, durationUs, peaksData: params.peaks_data ?? true }, opts).then((r) => {
       throwIfAborted(ctx.signal)
       const v = unwrap(r, cmtrPath!, 'CMTR')
       advance(batchWeights[i], `Units read (${b[b.length - 1].name})`)
@@ -168,6 +170,13 @@ export const loadRecordingStep: StepDefinition<LoadRecordingParams> = {
     { name: 'cmcr_path', label: 'Raw file (.cmcr)', type: 'path', default: null, optional: true, help: 'The CMOS-MEA-Control raw recording: light reference, frame sync, recording length and sampling rate.' },
     { name: 'cmtr_path', label: 'Spike-sorter file (.cmtr)', type: 'path', default: null, optional: true, help: 'The CMOS-MEA-Tools result file with the sorted units (Spike Sorter/Unit N).' },
     { name: 'dataset_id', label: 'Dataset id', type: 'string', default: null, optional: true, help: 'Name of the recording in the archive; by default the .cmtr (else .cmcr) file name without extension and trailing "-".' },
+    {
+      name: 'peaks_data',
+      label: 'Keep all peaks',
+      type: 'boolean',
+      default: true,
+      help: 'Keep every field of every sorter peak (included or not, with its cutout) in unit_meta/peaks_data, as the Python does. This is most of the memory of a loaded session (8 bytes x fields x peaks); turn it off to keep only spikes, rates, waveforms and Unit Info.',
+    },
   ],
   prerequisites: [],
   validate(params) {

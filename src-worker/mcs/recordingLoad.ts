@@ -157,21 +157,26 @@ export function unitIdOf(unitNum: number): string {
   return `unit_${String(unitNum).padStart(3, '0')}`
 }
 
+export interface LoadUnitsOptions {
+  /** Keep every Peaks field of every peak in unit_meta/peaks_data (default true, as the Python). */
+  peaksData?: boolean
+}
+
 /** Session subtrees of the given units. `durationUs` null: last included spike + 1 s (as hdmea). */
-export async function loadUnits(path: string, refs: CmtrUnitRef[], rate: number, durationUs: number | null): Promise<UnitResult[]> {
+export async function loadUnits(path: string, refs: CmtrUnitRef[], rate: number, durationUs: number | null, options: LoadUnitsOptions = {}): Promise<UnitResult[]> {
   const f = await openCmtr(path)
   try {
-    return refs.map((ref) => loadOneUnit(f, ref, rate, durationUs))
+    return refs.map((ref) => loadOneUnit(f, ref, rate, durationUs, options.peaksData ?? true))
   } finally {
     f.close()
   }
 }
 
-function loadOneUnit(f: Awaited<ReturnType<typeof openCmtr>>, ref: CmtrUnitRef, rate: number, durationUs: number | null): UnitResult {
+function loadOneUnit(f: Awaited<ReturnType<typeof openCmtr>>, ref: CmtrUnitRef, rate: number, durationUs: number | null, peaksData: boolean): UnitResult {
   const warnings: string[] = []
   const unitId = unitIdOf(ref.unitNum)
   const info = f.readUnit(ref)
-  const peaks = f.readPeaks(ref, { allFields: true, attrs: false })
+  const peaks = f.readPeaks(ref, peaksData ? { allFields: true, attrs: false } : { cutouts: true, attrs: false })
   const children = new Map<string, TreeNode>()
   const attrs = new Map<string, LeafNode>()
   const meta = group()
@@ -193,16 +198,26 @@ function loadOneUnit(f: Awaited<ReturnType<typeof openCmtr>>, ref: CmtrUnitRef, 
     }
     if (count === 0) warnings.push(`${f.path}: '/Spike Sorter/${ref.name}' has no included peaks (IncludePeak = 1 in ${n} rows); ${unitId} has no spikes`)
     // Mean cutout over included peaks (fields after Timestamp, PeakAmplitude, IncludePeak).
-    const fields = peaks.fields!
     if (count > 0 && peaks.cutoutFields.length > 0) {
       const K = peaks.cutoutFields.length
       const wf = new Float32Array(K)
-      peaks.cutoutFields.forEach((name, k) => {
-        const col = fields[name]
-        let s = 0
-        for (let j = 0; j < count; j++) s += col[includedRows[j]]
-        wf[k] = s / count
-      })
+      if (peaks.fields) {
+        const fields = peaks.fields
+        peaks.cutoutFields.forEach((name, k) => {
+          const col = fields[name]
+          let s = 0
+          for (let j = 0; j < count; j++) s += col[includedRows[j]]
+          wf[k] = s / count
+        })
+      } else {
+        const cut = peaks.cutouts!
+        const sums = new Float64Array(K)
+        for (let j = 0; j < count; j++) {
+          const base = includedRows[j] * K
+          for (let k = 0; k < K; k++) sums[k] += cut[base + k]
+        }
+        for (let k = 0; k < K; k++) wf[k] = sums[k] / count
+      }
       children.set('waveform', f32(wf))
     }
     if (peaks.peakAmplitude) {
@@ -210,12 +225,14 @@ function loadOneUnit(f: Awaited<ReturnType<typeof openCmtr>>, ref: CmtrUnitRef, 
       for (let j = 0; j < count; j++) amps[j] = peaks.peakAmplitude[includedRows[j]]
       meta.children.set('peak_amplitudes', f32(amps))
     }
-    const pd = group()
-    for (const [name, values] of Object.entries(fields)) {
-      const dtype = FIELD_DTYPES[peaks.fieldTypes[name]] ?? 'float64'
-      pd.children.set(name.toLowerCase(), numeric(dtype, values))
+    if (peaks.fields) {
+      const pd = group()
+      for (const [name, values] of Object.entries(peaks.fields)) {
+        const dtype = FIELD_DTYPES[peaks.fieldTypes[name]] ?? 'float64'
+        pd.children.set(name.toLowerCase(), numeric(dtype, values))
+      }
+      meta.children.set('peaks_data', pd)
     }
-    meta.children.set('peaks_data', pd)
   }
 
   const spikeSamples = usToSamples(includedUs, rate)

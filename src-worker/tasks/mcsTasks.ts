@@ -47,10 +47,10 @@ export async function mcsLoadLight(args: { path: string; rate: number }) {
   return move({ [transferableSymbol]: [...buffers], [valueSymbol]: result } as any)
 }
 
-export async function mcsLoadUnits(args: { path: string; units: CmtrUnitRef[]; rate: number; durationUs: number | null }) {
+export async function mcsLoadUnits(args: { path: string; units: CmtrUnitRef[]; rate: number; durationUs: number | null; peaksData?: boolean }) {
   let units: UnitResult[]
   try {
-    units = await loadUnits(args.path, args.units, args.rate, args.durationUs)
+    units = await loadUnits(args.path, args.units, args.rate, args.durationUs, { peaksData: args.peaksData ?? true })
   } catch (err) {
     return asTaskError(err)
   }

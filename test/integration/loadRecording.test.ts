@@ -169,6 +169,21 @@ describe('load_recording on a generated pair', () => {
   })
 })
 
+describe('load_recording without peaks_data', () => {
+  it('keeps spikes, rates and waveforms but not the per-peak table', async () => {
+    const session = createSession({ datasetId: 'lean' })
+    await load(session, { cmcr_path: rec.cmcrPath, cmtr_path: rec.cmtrPath, peaks_data: false })
+    for (const u of rec.truth.units) {
+      const node = session.unit(u.id)
+      expect(num(node, 'spike_times').data.length).toBe(u.nIncluded)
+      const meta = node.children.get('unit_meta') as GroupNode
+      expect(meta.children.has('peaks_data')).toBe(false)
+      expect(num(meta, 'peak_amplitudes').data.length).toBe(u.nIncluded)
+      if (u.nIncluded > 0) num(node, 'waveform').data.forEach((v, k) => expect(v).toBeCloseTo(u.meanWaveform[k], 3))
+    }
+  })
+})
+
 describe('load_recording warnings and bad input', () => {
   it('warns when the pair disagrees on the recording duration, and on zero units', async () => {
     const mismatch = await smallRecording(join(tmp.dir, 'mismatch'), { cmtrRecordingDurationUs: 20e6, nUnits: 2 })
