@@ -49,11 +49,11 @@ async function main(): Promise<void> {
   try {
     // Warm the workers (thread start, wasm init) so the figure is the load itself.
     await Promise.all(Array.from({ length: pool.threads }, () => pool.run('workerInfo', {})))
-    for (let run = 1; run <= 2; run++) {
+    for (const [run, peaksData] of [[1, true], [2, true], [3, false]] as const) {
       const session = createSession({ datasetId: 'bench' })
       const t0 = performance.now()
       const cpu0 = process.cpuUsage()
-      const report = await runStep(loadRecordingStep, session, { cmcr_path: cmcrPath, cmtr_path: cmtrPath }, { pool })
+      const report = await runStep(loadRecordingStep, session, { cmcr_path: cmcrPath, cmtr_path: cmtrPath, peaks_data: peaksData }, { pool })
       const s = (performance.now() - t0) / 1000
       const cpu = process.cpuUsage(cpu0)
       const cpuS = (cpu.user + cpu.system) / 1e6
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       const analogMb = (2 * 4 * DURATION_S * 20000) / 1e6
       const cmtrMb = mb(cmtrPath)
       console.log(
-        `load_recording run ${run}: ${s.toFixed(2)} s, ${session.unitCount} units, ${spikes} spikes, ` +
+        `load_recording run ${run}${peaksData ? '' : ' (peaks_data off)'}: ${s.toFixed(2)} s, ${session.unitCount} units, ${spikes} spikes, ` +
           `${(session.metadata.children.get('frame_timestamps') as NumericNode).data.length} frames; ` +
           `read ${analogMb.toFixed(0)} MB analog + ${cmtrMb.toFixed(0)} MB .cmtr = ${((analogMb + cmtrMb) / s).toFixed(0)} MB/s ` +
           `(CPU ${cpuS.toFixed(2)} s over all threads; ${pool.threads} worker threads; session ${(session.memoryEstimateBytes / 1e6).toFixed(0)} MB; ${report.warnings.length} warnings)`,
