@@ -67,10 +67,15 @@ export interface RangeBuffers {
   /** Carried filtered rows [histStart, finEnd), block after block, each block time-major. */
   filtHist: Float32Array
   /**
-   * Forward output rows [fwdStart, slab end) + right pad, block after block (each block time-major,
-   * (overlap + maxSlabFrames + padlen) rows); between slabs each block keeps its last `overlap` rows.
+   * Carried forward rows [fwdStart, fwdEnd) (at most `overlap`) of every block, block after block
+   * (block at b0 x overlap, time-major): what the next slab's backward pass warms up on.
    */
   fwd: Float64Array
+  /**
+   * One block's forward rows [fwdStart, slab end) + right pad, time-major; reused by every block
+   * of every slab, so it stays in cache instead of streaming through memory.
+   */
+  work: Float64Array
   /** Working rows of one block: filtered rows [histStart, newFin). */
   filt: Float32Array
   bwdState: Float64Array
@@ -81,10 +86,13 @@ export interface RangeBuffers {
   used: Float64Array
   /** Per unit: index of the next spike to consider. */
   cursor: Int32Array
+  /**
+   * The slab's frames of this range regrouped block after block (block at b0 x maxSlabFrames,
+   * time-major), for the SIMD path: a block then reads its input contiguously instead of a few dozen
+   * bytes per frame, which crosses a memory page every other frame.
+   */
+  input: Int16Array
 }
-
-/** Frames of a slab filtered forward by all blocks before the next frames (about 2 MB of int16). */
-const FORWARD_CHUNK_FRAMES = 256
 
 const META = { fwdStart: 0, fwdEnd: 1, finEnd: 2, histStart: 3, segStart: 4, segEnd: 5 } as const
 
@@ -96,20 +104,22 @@ function sizes(l: RangeLayout) {
     meta: 8,
     fwdState: 2 * l.nSections * w,
     filtHist: L * w,
-    fwd: (l.overlap + l.maxSlabFrames + l.padlen) * w,
+    fwd: l.overlap * w,
+    work: (l.overlap + l.maxSlabFrames + l.padlen) * bw,
     filt: (L + l.overlap + l.maxSlabFrames) * bw,
     bwdState: 2 * l.nSections * bw,
     scratch: bw,
     acc: l.nUnits * L * w,
     used: l.nUnits,
     cursor: l.nUnits,
+    input: l.maxSlabFrames * w,
   }
 }
 
 /** Bytes of one range's buffers. */
 export function rangeBytes(l: RangeLayout): number {
   const s = sizes(l)
-  return 8 * (s.fwdState + s.fwd + s.bwdState + s.scratch + s.acc + s.used) + 4 * (s.filtHist + s.filt + s.meta + s.cursor)
+  return 8 * (s.fwdState + s.fwd + s.work + s.bwdState + s.scratch + s.acc + s.used) + 4 * (s.filtHist + s.filt + s.meta + s.cursor) + 2 * s.input
 }
 
 /** Lays the buffers out over rangeBytes(layout) bytes of a (Shared)ArrayBuffer from byteOffset (a multiple of 8). */
@@ -133,6 +143,7 @@ export function rangeBuffers(l: RangeLayout, buffer: ArrayBufferLike = new Array
   }
   const fwdState = f64(s.fwdState)
   const fwd = f64(s.fwd)
+  const work = f64(s.work)
   const bwdState = f64(s.bwdState)
   const scratch = f64(s.scratch)
   const acc = f64(s.acc)
@@ -141,7 +152,8 @@ export function rangeBuffers(l: RangeLayout, buffer: ArrayBufferLike = new Array
   const filt = f32(s.filt)
   const meta = i32(s.meta)
   const cursor = i32(s.cursor)
-  return { meta, fwdState, filtHist, fwd, filt, bwdState, scratch, acc, used, cursor }
+  const input = new Int16Array(buffer, off, s.input)
+  return { meta, fwdState, filtHist, fwd, work, filt, bwdState, scratch, acc, used, cursor, input }
 }
 
 /** Electrode blocks of a range: [first, width] with first relative to e0. */
@@ -328,17 +340,15 @@ export function processSlab(
     histStart,
     // The SIMD kernels do two electrodes at a time and one section; other blocks take the plain loops.
     k: kernels && bw % 2 === 0 && filter.sos.length === 1 ? kernels : null,
-    fwd: buf.fwd.subarray(b0 * rowsCap, b0 * rowsCap + rowsCap * bw),
+    fwd: buf.work.subarray(0, rowsCap * bw),
   }))
-  // Forward pass in time chunks across all blocks: each chunk of frames is read from memory once and
-  // then served from cache to every block, instead of each block striding through the whole slab.
-  if (first) for (const ctx of blocks) leftPad(ctx, slab)
-  for (let t0 = slab.from; t0 < slab.to; t0 += FORWARD_CHUNK_FRAMES) {
-    const t1 = Math.min(slab.to, t0 + FORWARD_CHUNK_FRAMES)
-    for (const ctx of blocks) forwardRows(ctx, slab, t0, t1)
-  }
+  regroupInput(layout, buf, blocks, slab)
   for (const ctx of blocks) {
     const { b0, bw } = ctx
+    const carry = buf.fwd.subarray(b0 * layout.overlap, (b0 + bw) * layout.overlap)
+    ctx.fwd.set(carry.subarray(0, (slab.from - fwdStart) * bw))
+    if (first) leftPad(ctx, slab)
+    forwardRows(ctx, slab, slab.from, slab.to)
     const hist = finEnd - histStart
     buf.filt.set(buf.filtHist.subarray(b0 * L, b0 * L + hist * bw))
     if (isLast) {
@@ -352,7 +362,7 @@ export function processSlab(
       if (windows) addWindows(ctx, windows)
     }
     // Keep what the next slab needs: forward rows [newFin, slab.to), filtered rows [newHist, newFin).
-    ctx.fwd.copyWithin(0, (newFin - fwdStart) * bw, (slab.to - fwdStart) * bw)
+    carry.set(ctx.fwd.subarray((newFin - fwdStart) * bw, (slab.to - fwdStart) * bw))
     buf.filtHist.set(buf.filt.subarray((newHist - histStart) * bw, (newFin - histStart) * bw), b0 * L)
   }
   if (windows) for (let k = 0; k < windows.units.length; k++) buf.used[windows.units[k]]++
@@ -372,8 +382,27 @@ interface BlockCtx {
   fwdStart: number
   histStart: number
   k: EimageKernels | null
-  /** This block's forward rows (a view of buf.fwd). */
+  /** This block's forward rows (a view of buf.work). */
   fwd: Float64Array
+}
+
+/** Frames regrouped together: about half a megabyte of the slab, read once for all blocks. */
+const REGROUP_ROWS = 64
+
+/** Copies the SIMD blocks' electrodes of the slab into buf.input, block after block. */
+function regroupInput(layout: RangeLayout, buf: RangeBuffers, blocks: BlockCtx[], slab: SlabSpec): void {
+  const fs = layout.frameSize
+  const src0 = slab.data.byteOffset + 2 * ((slab.from - slab.frame0) * fs + layout.e0)
+  const dst0 = buf.input.byteOffset
+  for (let t0 = slab.from; t0 < slab.to; t0 += REGROUP_ROWS) {
+    const rows = Math.min(REGROUP_ROWS, slab.to - t0)
+    const srcRow = src0 + 2 * (t0 - slab.from) * fs
+    for (const ctx of blocks) {
+      if (!ctx.k) continue
+      const bytes = 2 * ctx.bw
+      ctx.k.copy(srcRow + 2 * ctx.b0, 2 * fs, dst0 + 2 * (ctx.b0 * layout.maxSlabFrames + (t0 - slab.from) * ctx.bw), bytes, rows, bytes >> 4, (bytes & 15) >> 2)
+    }
+  }
 }
 
 function startSegment(layout: RangeLayout, buf: RangeBuffers, spikes: SpikeTable, segment: SegmentSpec): void {
@@ -445,7 +474,8 @@ function forwardRows(ctx: BlockCtx, slab: SlabSpec, from: number, to: number): v
   const rows = (to - from) | 0
   if (ctx.k) {
     const c = sos[0]
-    ctx.k.fwd1(x.byteOffset + 2 * inRow, 2 * fs, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, bw >> 1, c[0], c[1], c[2], c[4], c[5])
+    const xIn = buf.input.byteOffset + 2 * (b0 * layout.maxSlabFrames + (from - slab.from) * bw)
+    ctx.k.fwd1(xIn, 2 * bw, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, bw >> 1, c[0], c[1], c[2], c[4], c[5])
     return
   }
   if (sos.length === 1) {

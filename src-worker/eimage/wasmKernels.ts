@@ -10,6 +10,8 @@
 //   bwd1(in, inStepBytes, out, outStepBytes, st0, st1, rows, pairs, c0, c1, c2, a1, a2)
 //       biquad over float64 rows walking by -inStep, float32 output rows walking by -outStep
 //   addw(acc, data, pairs)      acc (float64) += data (float32)
+//   copy(src, srcStride, dst, dstStride, rows, vecs, words)
+//       copies `rows` rows of vecs x 16 + words x 4 bytes (an electrode block out of whole frames)
 
 const I32 = 0x7f
 const F64 = 0x7c
@@ -165,22 +167,60 @@ function addwBody(): number[] {
   return [...locals, ...body]
 }
 
+const BLOCK = [0x02, 0x40]
+const I32_EQZ = [0x45]
+const I32_LOAD = [0x28, 2, 0]
+const I32_STORE = [0x36, 2, 0]
+
+function copyBody(): number[] {
+  // params: 0 src, 1 srcStride, 2 dst, 3 dstStride, 4 rows, 5 vecs, 6 words; locals: 7 sp, 8 dp, 9 n
+  const locals = vec([[...uleb(3), I32]])
+  const body = [
+    ...LOOP,
+    ...get(0), ...set(7), ...get(2), ...set(8),
+    ...BLOCK,
+    ...get(5), ...I32_EQZ, ...brIf(0), ...get(5), ...set(9),
+    ...LOOP,
+    ...get(8), ...get(7), ...V_LOAD, ...V_STORE,
+    ...addTo(7, i32c(16)), ...addTo(8, i32c(16)),
+    ...countDown(9, 0),
+    ...END,
+    ...END,
+    ...BLOCK,
+    ...get(6), ...I32_EQZ, ...brIf(0), ...get(6), ...set(9),
+    ...LOOP,
+    ...get(8), ...get(7), ...I32_LOAD, ...I32_STORE,
+    ...addTo(7, i32c(4)), ...addTo(8, i32c(4)),
+    ...countDown(9, 0),
+    ...END,
+    ...END,
+    ...addTo(0, get(1)),
+    ...addTo(2, get(3)),
+    ...countDown(4, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const bwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const addType = [0x60, ...vec([I32, I32, I32].map((t) => [t])), ...vec([])]
+  const copyType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
   // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
   const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
-  const bodies = [fwd1Body(), bwd1Body(), addwBody()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [fwd1Body(), bwd1Body(), addwBody(), copyBody()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([fwdType, bwdType, addType])),
+    ...section(1, vec([fwdType, bwdType, addType, copyType])),
     ...section(2, vec([memImport])),
-    ...section(3, vec([[0], [1], [2]])),
+    ...section(3, vec([[0], [1], [2], [3]])),
     ...section(7, vec([
       [...str('fwd1'), 0x00, 0],
       [...str('bwd1'), 0x00, 1],
       [...str('addw'), 0x00, 2],
+      [...str('copy'), 0x00, 3],
     ])),
     ...section(10, vec(bodies)),
   ])
@@ -191,6 +231,7 @@ export interface EimageKernels {
   fwd1(x: number, xStride: number, out: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   bwd1(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   addw(acc: number, data: number, pairs: number): void
+  copy(src: number, srcStride: number, dst: number, dstStride: number, rows: number, vecs: number, words: number): void
 }
 
 let compiled: WebAssembly.Module | null | undefined
