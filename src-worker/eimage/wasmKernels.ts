@@ -9,6 +9,10 @@
 //       forward biquad over `rows` int16 rows (2 electrodes per pair), float64 output rows
 //   bwd1(in, inStepBytes, out, outStepBytes, st0, st1, rows, pairs, c0, c1, c2, a1, a2)
 //       biquad over float64 rows walking by -inStep, float32 output rows walking by -outStep
+//   fwdG(x, xStride, out, outStride, st0, st1, rows, c0, c1, c2, a1, a2), G = 1 or 4
+//   bwdG(in, inStep, out, outStep, st0, st1, rows, c0, c1, c2, a1, a2)
+//       the same passes for G electrode pairs at a time with their filter state in registers,
+//       walking down the rows: no state loads and stores per sample, and G independent chains
 //   addw(acc, data, pairs)      acc (float64) += data (float32)
 //   copy(src, srcStride, dst, dstStride, rows, vecs, words)
 //       copies `rows` rows of vecs x 16 + words x 4 bytes (an electrode block out of whole frames)
@@ -203,24 +207,83 @@ function copyBody(): number[] {
   return [...locals, ...body]
 }
 
+const vLoadAt = (off: number) => simd(0x00, 4, ...uleb(off))
+const vStoreAt = (off: number) => simd(0x0b, 4, ...uleb(off))
+const vLoad32ZeroAt = (off: number) => simd(0x5c, 2, ...uleb(off))
+const vStore64Lane0At = (off: number) => simd(0x5b, 3, ...uleb(off), 0)
+
+/**
+ * Biquad over `rows` rows for G pairs, state in locals. params: 0 in, 1 inStep, 2 out, 3 outStep,
+ * 4 st0, 5 st1, 6 rows, 7..11 coefficients. Forward: int16 in, float64 out, both walking up;
+ * backward: float64 in, float32 out, both walking down.
+ */
+function pairsBody(G: number, backward: boolean): number[] {
+  const C = 12
+  const Z0 = C + 5
+  const Z1 = Z0 + G
+  const X = Z1 + G
+  const Y = X + 1
+  const locals = vec([[...uleb(5 + 2 * G + 2), V128]])
+  const splats = [7, 8, 9, 10, 11].flatMap((p, k) => [...get(p), ...F64X2_SPLAT, ...set(C + k)])
+  const loadState = Array.from({ length: G }, (_, p) => [...get(4), ...vLoadAt(16 * p), ...set(Z0 + p), ...get(5), ...vLoadAt(16 * p), ...set(Z1 + p)]).flat()
+  const storeState = Array.from({ length: G }, (_, p) => [...get(4), ...get(Z0 + p), ...vStoreAt(16 * p), ...get(5), ...get(Z1 + p), ...vStoreAt(16 * p)]).flat()
+  const [c0, c1, c2, a1, a2] = [C, C + 1, C + 2, C + 3, C + 4]
+  const pair = (p: number) => [
+    ...(backward
+      ? [...get(0), ...vLoadAt(16 * p), ...set(X)]
+      : [...get(0), ...vLoad32ZeroAt(4 * p), ...I32X4_EXTEND_LOW_I16X8_S, ...F64X2_CONVERT_LOW_I32X4_S, ...set(X)]),
+    // y = c0 * x + z0
+    ...get(c0), ...get(X), ...F64X2_MUL, ...get(Z0 + p), ...F64X2_ADD, ...set(Y),
+    // z0 = (c1 * x - a1 * y) + z1
+    ...get(c1), ...get(X), ...F64X2_MUL, ...get(a1), ...get(Y), ...F64X2_MUL, ...F64X2_SUB, ...get(Z1 + p), ...F64X2_ADD, ...set(Z0 + p),
+    // z1 = c2 * x - a2 * y
+    ...get(c2), ...get(X), ...F64X2_MUL, ...get(a2), ...get(Y), ...F64X2_MUL, ...F64X2_SUB, ...set(Z1 + p),
+    ...(backward
+      ? [...get(2), ...get(Y), ...F32X4_DEMOTE_F64X2_ZERO, ...vStore64Lane0At(8 * p)]
+      : [...get(2), ...get(Y), ...vStoreAt(16 * p)]),
+  ]
+  const step = backward ? subFrom : addTo
+  const body = [
+    ...splats,
+    ...loadState,
+    ...LOOP,
+    ...Array.from({ length: G }, (_, p) => pair(p)).flat(),
+    ...step(0, get(1)),
+    ...step(2, get(3)),
+    ...countDown(6, 0),
+    ...END,
+    ...storeState,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
+/** Pairs the register kernels take at once (the rest go one pair at a time). */
+export const KERNEL_GROUP = 4
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const bwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const addType = [0x60, ...vec([I32, I32, I32].map((t) => [t])), ...vec([])]
   const copyType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
+  const pairsType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
   const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
-  const bodies = [fwd1Body(), bwd1Body(), addwBody(), copyBody()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [fwd1Body(), bwd1Body(), addwBody(), copyBody(), pairsBody(KERNEL_GROUP, false), pairsBody(1, false), pairsBody(KERNEL_GROUP, true), pairsBody(1, true)].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([fwdType, bwdType, addType, copyType])),
+    ...section(1, vec([fwdType, bwdType, addType, copyType, pairsType])),
     ...section(2, vec([memImport])),
-    ...section(3, vec([[0], [1], [2], [3]])),
+    ...section(3, vec([[0], [1], [2], [3], [4], [4], [4], [4]])),
     ...section(7, vec([
       [...str('fwd1'), 0x00, 0],
       [...str('bwd1'), 0x00, 1],
       [...str('addw'), 0x00, 2],
       [...str('copy'), 0x00, 3],
+      [...str('fwdG'), 0x00, 4],
+      [...str('fwdP'), 0x00, 5],
+      [...str('bwdG'), 0x00, 6],
+      [...str('bwdP'), 0x00, 7],
     ])),
     ...section(10, vec(bodies)),
   ])
@@ -231,6 +294,12 @@ export interface EimageKernels {
   fwd1(x: number, xStride: number, out: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   bwd1(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   addw(acc: number, data: number, pairs: number): void
+  /** Forward pass of KERNEL_GROUP pairs (fwdG) or one pair (fwdP); state in, state out. */
+  fwdG(x: number, xStride: number, out: number, outStride: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  fwdP(x: number, xStride: number, out: number, outStride: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  /** Backward pass of KERNEL_GROUP pairs (bwdG) or one pair (bwdP), walking down. */
+  bwdG(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  bwdP(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   copy(src: number, srcStride: number, dst: number, dstStride: number, rows: number, vecs: number, words: number): void
 }
 
