@@ -2,6 +2,7 @@
 // timestamps arrive on SharedArrayBuffers (shared by every batch, never copied); results return by move().
 
 import { move, transferableSymbol, valueSymbol } from 'piscina'
+import { createByteWindowSummer } from '../algo/byteWindowKernel'
 import { computeSta, movieRelativeFrames } from '../algo/visualSta'
 
 export interface VisualStaBatchArgs {
@@ -25,9 +26,11 @@ export interface VisualStaUnitResult {
 
 export function visualStaBatch(args: VisualStaBatchArgs) {
   const [frames, height, width] = args.shape
+  // One WebAssembly copy of the movie for the whole batch (null: the typed-array loop).
+  const byteSummer = createByteWindowSummer(args.movie)
   const results: VisualStaUnitResult[] = args.units.map(({ unitId, spikeSamples }) => {
     const spikeFrames = movieRelativeFrames(spikeSamples, args.frameTimestamps, args.sectionStartSample)
-    const r = computeSta(spikeFrames, args.movie, { frames, height, width }, args.coverRange)
+    const r = computeSta(spikeFrames, args.movie, { frames, height, width }, args.coverRange, { byteSummer })
     return { unitId, sta: r.sta, nUsed: r.nUsed, nExcluded: r.nExcluded }
   })
   return move({
