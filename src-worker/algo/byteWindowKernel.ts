@@ -209,30 +209,36 @@ export interface ByteWindowSummer {
   sum(counts: ArrayLike<number>, stride: number, block: number): Uint32Array
 }
 
-/** The movie currently copied at address 0 of the thread's memory. */
-let loadedMovie: Uint8Array | null = null
+/** The summer whose movie is at address 0 of the thread's memory. */
+let loadedBy: ByteWindowSummer | null = null
 
 /**
  * The SIMD summer over `movie`, or null where WebAssembly SIMD (or enough memory) is unavailable.
- * The movie is copied into WebAssembly memory once and again only when another summer of this
- * thread used the memory in between, so reuse one summer for every unit of a batch.
+ * The first sum copies the movie into WebAssembly memory; later sums reuse that copy (unless another
+ * summer of this thread used the memory in between), so make one summer per movie and reuse it for
+ * every unit, and do not change the movie while its summer is in use.
  */
 export function createByteWindowSummer(movie: Uint8Array): ByteWindowSummer | null {
   // movie + 16 bytes of slack: the last vector of the last window may read up to 15 bytes past it.
   const movieBytes = align16(movie.length + 16)
   if (!instanceWithBytes(movieBytes)) return null
 
-  return {
+  const summer: ByteWindowSummer = {
     sum(counts, stride, block) {
+      let last = counts.length - 1
+      while (last >= 0 && counts[last] === 0) last--
+      if (last >= 0 && last * stride + block > movie.length) {
+        throw new RangeError(`byte window summer: window start ${last} (stride ${stride}, ${block} values) ends past the ${movie.length}-byte movie`)
+      }
       const vecs = Math.ceil(block / 16)
-      if (vecs === 0) return new Uint32Array(0) // the wasm loops run at least once
+      if (vecs === 0 || last < 0) return new Uint32Array(block) // (the wasm loops run at least once)
       const acc16 = movieBytes
       const acc32 = acc16 + vecs * 32
       const inst = instanceWithBytes(acc32 + vecs * 64)
       if (!inst) throw new RangeError(`byte window summer: no WebAssembly memory for a ${block}-value window`)
-      if (loadedMovie !== movie) {
+      if (loadedBy !== summer) {
         new Uint8Array(inst.memory.buffer, 0, movieBytes).fill(0).set(movie)
-        loadedMovie = movie
+        loadedBy = summer
       }
       new Uint8Array(inst.memory.buffer, acc16, vecs * 96).fill(0)
       const { k } = inst
@@ -274,4 +280,5 @@ export function createByteWindowSummer(movie: Uint8Array): ByteWindowSummer | nu
       return new Uint32Array(inst.memory.buffer, acc32, vecs * 16).slice(0, block)
     },
   }
+  return summer
 }

@@ -61,6 +61,13 @@ describe('WebAssembly SIMD byte-window summer', () => {
     }
   })
 
+  it('refuses a window that ends past the movie, and sums nothing to zeros', () => {
+    const summer = createByteWindowSummer(new Uint8Array(100).fill(1))!
+    expect(() => summer.sum([0, 0, 1], 40, 21)).toThrow(/window start 2 .* ends past the 100-byte movie/)
+    expect([...summer.sum([0, 0, 1, 0, 0], 40, 20)]).toEqual(new Array(20).fill(1))
+    expect([...summer.sum([0, 0], 40, 5)]).toEqual([0, 0, 0, 0, 0])
+  })
+
   it('keeps each summer on its own movie when summers of one thread interleave', () => {
     const a = Uint8Array.from({ length: 64 }, (_, i) => i)
     const b = Uint8Array.from({ length: 96 }, (_, i) => 200 - i)
