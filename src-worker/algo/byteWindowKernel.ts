@@ -40,7 +40,7 @@ const I32_SUB = [0x6b]
 const LOOP = [0x03, 0x40]
 const END = [0x0b]
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm]
-/** v128.load / v128.store at [address + offset], 16-byte aligned. */
+/** v128.load / v128.store at [address + offset] (alignment hint 16 bytes; unaligned addresses work too). */
 const load = (offset = 0) => simd(0x00, 4, ...uleb(offset))
 const store = (offset = 0) => simd(0x0b, 4, ...uleb(offset))
 const V128_ZERO = simd(0x0c, ...new Array(16).fill(0))
