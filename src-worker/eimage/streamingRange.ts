@@ -87,14 +87,22 @@ export interface RangeBuffers {
   /** Per unit: index of the next spike to consider. */
   cursor: Int32Array
   /**
-   * The slab's frames of this range regrouped block after block (block at b0 x maxSlabFrames,
-   * time-major), for the SIMD path: a block then reads its input contiguously instead of a few dozen
-   * bytes per frame, which crosses a memory page every other frame.
+   * The slab's frames of one group of blocks regrouped block after block (each time-major), for the
+   * SIMD path: a block then reads its input contiguously instead of a few dozen bytes per frame,
+   * which crosses a memory page every other frame. A group's input (INPUT_GROUP_BYTES) stays in
+   * cache until its blocks have filtered it.
    */
   input: Int16Array
 }
 
 const META = { fwdStart: 0, fwdEnd: 1, finEnd: 2, histStart: 3, segStart: 4, segEnd: 5 } as const
+
+/** Bytes of regrouped input worked at a time: a few blocks, sized to stay in the last-level cache. */
+const INPUT_GROUP_BYTES = 4 * 1024 * 1024
+
+function inputGroupBlocks(l: RangeLayout): number {
+  return Math.max(1, Math.floor(INPUT_GROUP_BYTES / (2 * l.maxSlabFrames * l.blockWidth)))
+}
 
 function sizes(l: RangeLayout) {
   const w = l.e1 - l.e0
@@ -112,7 +120,7 @@ function sizes(l: RangeLayout) {
     acc: l.nUnits * L * w,
     used: l.nUnits,
     cursor: l.nUnits,
-    input: l.maxSlabFrames * w,
+    input: Math.min(w, inputGroupBlocks(l) * bw) * l.maxSlabFrames,
   }
 }
 
@@ -341,10 +349,13 @@ export function processSlab(
     // The SIMD kernels do two electrodes at a time and one section; other blocks take the plain loops.
     k: kernels && bw % 2 === 0 && filter.sos.length === 1 ? kernels : null,
     fwd: buf.work.subarray(0, rowsCap * bw),
+    input: 0,
   }))
-  regroupInput(layout, buf, blocks, slab)
-  for (const ctx of blocks) {
+  const group = inputGroupBlocks(layout)
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const ctx = blocks[bi]
     const { b0, bw } = ctx
+    if (bi % group === 0) regroupInput(layout, buf, blocks.slice(bi, bi + group), slab)
     const carry = buf.fwd.subarray(b0 * layout.overlap, (b0 + bw) * layout.overlap)
     ctx.fwd.set(carry.subarray(0, (slab.from - fwdStart) * bw))
     if (first) leftPad(ctx, slab)
@@ -382,6 +393,8 @@ interface BlockCtx {
   fwdStart: number
   histStart: number
   k: EimageKernels | null
+  /** Byte offset of this block's regrouped input (set by regroupInput). */
+  input: number
   /** This block's forward rows (a view of buf.work). */
   fwd: Float64Array
 }
@@ -393,14 +406,15 @@ const REGROUP_ROWS = 64
 function regroupInput(layout: RangeLayout, buf: RangeBuffers, blocks: BlockCtx[], slab: SlabSpec): void {
   const fs = layout.frameSize
   const src0 = slab.data.byteOffset + 2 * ((slab.from - slab.frame0) * fs + layout.e0)
-  const dst0 = buf.input.byteOffset
+  const first = blocks[0].b0
+  for (const ctx of blocks) ctx.input = buf.input.byteOffset + 2 * (ctx.b0 - first) * layout.maxSlabFrames
   for (let t0 = slab.from; t0 < slab.to; t0 += REGROUP_ROWS) {
     const rows = Math.min(REGROUP_ROWS, slab.to - t0)
     const srcRow = src0 + 2 * (t0 - slab.from) * fs
     for (const ctx of blocks) {
       if (!ctx.k) continue
       const bytes = 2 * ctx.bw
-      ctx.k.copy(srcRow + 2 * ctx.b0, 2 * fs, dst0 + 2 * (ctx.b0 * layout.maxSlabFrames + (t0 - slab.from) * ctx.bw), bytes, rows, bytes >> 4, (bytes & 15) >> 2)
+      ctx.k.copy(srcRow + 2 * ctx.b0, 2 * fs, ctx.input + 2 * (t0 - slab.from) * ctx.bw, bytes, rows, bytes >> 4, (bytes & 15) >> 2)
     }
   }
 }
@@ -474,7 +488,7 @@ function forwardRows(ctx: BlockCtx, slab: SlabSpec, from: number, to: number): v
   const rows = (to - from) | 0
   if (ctx.k) {
     const c = sos[0]
-    const xIn = buf.input.byteOffset + 2 * (b0 * layout.maxSlabFrames + (from - slab.from) * bw)
+    const xIn = ctx.input + 2 * (from - slab.from) * bw
     pairKernels(ctx.k, false, bw >> 1, xIn, 2 * bw, out.byteOffset + 8 * outRow, 8 * bw, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, c)
     return
   }
@@ -651,7 +665,14 @@ function addWindows(ctx: BlockCtx, list: WindowList): void {
   if (ctx.k) {
     const a0 = acc.byteOffset
     const d0 = data.byteOffset
-    for (let k = 0; k < list.units.length; k++) ctx.k.addw(a0 + 8 * (blockBase + list.units[k] * block), d0 + 4 * list.firstRows[k] * bw, block >> 1)
+    const pairs = block >> 1
+    const quads = pairs >> 1
+    for (let k = 0; k < list.units.length; k++) {
+      const a = a0 + 8 * (blockBase + list.units[k] * block)
+      const d = d0 + 4 * list.firstRows[k] * bw
+      if (quads > 0) ctx.k.addw2(a, d, quads)
+      if (pairs & 1) ctx.k.addw(a + 32 * quads, d + 16 * quads, 1)
+    }
     return
   }
   for (let k = 0; k < list.units.length; k++) {

@@ -233,6 +233,19 @@ describe('SIMD kernels', () => {
       expect(Array.from(fast.used)).toEqual([5, 3])
     }
   })
+  it('bit-identical with register groups of four pairs, odd window lengths and several blocks per input group', () => {
+    // 12 electrodes in blocks of 10 (a group of 4 pairs plus one pair) and 2; windows of 7 rows (odd
+    // pair counts in the sums); slabs of several sizes, so blocks and groups change from slab to slab.
+    const spikes = [[100, 777, 1500, 2999, 4000, 5990], [60, 61, 3003]]
+    const segs: SegmentSpec[] = [{ start: 0, end: T, rule: wholeWindowRule(0, T, 3, 4) }]
+    for (const [blockWidth, slab] of [[10, 700], [8, 3000], [2, 1200]] as const) {
+      const plain = stream(sos, x, T, FS, 0, 12, segs, slab, spikes, 3, 4, blockWidth)
+      const fast = stream(sos, x, T, FS, 0, 12, segs, slab, spikes, 3, 4, blockWidth, true)
+      expect(Array.from(fast.filtered)).toEqual(Array.from(plain.filtered))
+      expect(Array.from(fast.acc)).toEqual(Array.from(plain.acc))
+      expect(Array.from(fast.used)).toEqual([6, 3])
+    }
+  })
   it('compat segments too', () => {
     const segs: SegmentSpec[] = [
       { start: 0, end: 3050, rule: hdmeaChunkRule(0, 3000, 10, 40) },
