@@ -3,17 +3,14 @@
 // keeps them in Float64Array; h5wasm would want BigInt arrays, costing one BigInt per value).
 
 import h5wasm, { dtype_to_metadata, type File } from 'h5wasm/node'
+import { type H5Module, h5wasmReady } from '../../src-worker/hdf5/h5wasmModule'
 import { type NumericData, type NumericDtype, storageFor } from '../session/tree'
 
-export type { File }
-export type H5Module = Awaited<typeof h5wasm.ready>
+export type { File, H5Module }
 
-let modulePromise: Promise<H5Module> | undefined
-
-/** The initialised h5wasm module (idempotent). */
+/** The initialised h5wasm module, HDF5 errors thrown instead of printed (idempotent). */
 export function h5ready(): Promise<H5Module> {
-  modulePromise ??= h5wasm.ready
-  return modulePromise
+  return h5wasmReady()
 }
 
 export function openFile(path: string, mode: 'r' | 'w'): File {
@@ -145,6 +142,21 @@ export function drainHeap(
   }
   const Storage = storageFor(dtype) as unknown as { new (b: ArrayBufferLike, o: number, n: number): NumericData }
   dest.set(new Storage(mod.HEAPU8.buffer, ptr, count) as never, destOffset)
+}
+
+/**
+ * Creates an attribute with no elements. h5wasm's create_attribute would hand HDF5 a NULL buffer for
+ * an empty variable-length string array (H5Awrite refuses it); any non-NULL buffer is fine since
+ * nothing is read from it.
+ */
+export function createEmptyAttribute(mod: H5Module, file: File, objPath: string, name: string, dtype: string, shape: number[]): void {
+  const shapeBig = shape.map(BigInt)
+  const ptr = malloc(mod, 8)
+  try {
+    mod.create_attribute(file.file_id, objPath, name, BigInt(ptr), { ...dtype_to_metadata(dtype), shape: shapeBig, maxshape: shapeBig })
+  } finally {
+    mod._free(ptr)
+  }
 }
 
 function malloc(mod: H5Module, bytes: number): number {

@@ -15,7 +15,8 @@ import {
   WRITER_VERSION,
   WRITER_VERSION_ATTR,
 } from './content'
-import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, h5ready, openFile, writeNumericDataset } from './h5'
+import { hdf5ErrorText } from '../../src-worker/hdf5/h5wasmModule'
+import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, createEmptyAttribute, h5ready, openFile, writeNumericDataset } from './h5'
 
 export interface WriteOptions {
   /** Arrays above this size are written in slabs (tests lower it). */
@@ -213,7 +214,8 @@ function writeAttr(ctx: Ctx, objPath: string, name: string, leaf: LeafNode): voi
         return
       case 'string':
         checkStrings(leaf, where)
-        obj.create_attribute(name, leaf.data, leaf.shape, stringDtype(leaf))
+        if (leaf.data.length === 0) createEmptyAttribute(ctx.mod, ctx.file, objPath, name, stringDtype(leaf), leaf.shape)
+        else obj.create_attribute(name, leaf.data, leaf.shape, stringDtype(leaf))
         return
     }
   } catch (err) {
@@ -313,9 +315,9 @@ function strsNode(values: string[]): StringNode {
   return { kind: 'string', shape: [values.length], data: values }
 }
 
+/** An error's message for ours; an HDF5 error stack is reduced to HDF5's reason. */
 export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message
-  return String(err)
+  return hdf5ErrorText(err)
 }
 
 export type { TreeNode }

@@ -20,6 +20,7 @@ import h5wasm, { type Group } from 'h5wasm/node'
 import { Rng } from './random'
 import { createCompoundDataset, compoundLayout, identity, numAttr, putField, strAttr, writeCompoundTable, type CompoundField } from './mcsWriter'
 import { writeNpyUint8 } from './npyWriter'
+import { h5ready } from './h5util'
 import {
   FOOTPRINT_POST,
   FOOTPRINT_PRE,
@@ -181,7 +182,7 @@ async function atomicWrite(final: string, write: (tmp: string) => Promise<void>)
 }
 
 export async function generateRecording(opts: GeneratorOptions): Promise<GeneratedRecording> {
-  await h5wasm.ready
+  await h5ready()
   const seed = opts.seed ?? 1
   const rate = opts.samplingRate ?? 20000
   const tickUs = 1e6 / rate

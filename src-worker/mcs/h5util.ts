@@ -6,11 +6,13 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import h5wasm, { Module, type Dataset, type File as H5File, type Group } from 'h5wasm/node'
 import { FileAccessError } from '../../src-main/session/errors'
+import { hdf5Reason, h5wasmReady } from '../hdf5/h5wasmModule'
 
 export type AttrValue = number | string | number[] | string[]
 
+/** h5wasm ready, with HDF5 errors thrown instead of printed (see ../hdf5/h5wasmModule). */
 export async function h5ready(): Promise<void> {
-  await h5wasm.ready
+  await h5wasmReady()
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -47,15 +49,11 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
     throw new FileAccessError('FILE_KIND', `${kind} file is not an HDF5 file (no HDF5 signature): ${path}`, { path })
   }
   let file: H5File
-  // While opening, HDF5 errors throw (with their message) instead of printing a stack to stderr.
-  Module.activate_throwing_error_handler()
   try {
     file = new h5wasm.File(path, 'r')
   } catch (err) {
     const why = hdf5Reason(String((err as Error)?.message ?? err))
     throw new FileAccessError('FILE_CORRUPT', `${kind} file cannot be opened by HDF5 (truncated or corrupt): ${path}${why ? ` (HDF5: ${why})` : ''}`, { path, cause: err })
-  } finally {
-    Module.deactivate_throwing_error_handler()
   }
   if (!file.file_id || Number(file.file_id) < 0) {
     throw new FileAccessError('FILE_CORRUPT', `${kind} file cannot be opened by HDF5 (truncated or corrupt?): ${path}`, { path })
@@ -71,12 +69,6 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
     throw new FileAccessError('FILE_CORRUPT', `${kind} file is damaged (cannot list the root group): ${path}`, { path, cause: err })
   }
   return file
-}
-
-/** The innermost message of an HDF5 error stack ("truncated file: eof = …"), or '' if none. */
-export function hdf5Reason(stack: string): string {
-  const frames = [...stack.matchAll(/#\d+: .*? in [\w.]+\(\): (.*)/g)]
-  return frames.length > 0 ? frames[frames.length - 1][1].trim() : ''
 }
 
 /** Trailing NULs and spaces removed (the vendor stores the terminating NUL inside fixed-length strings). */

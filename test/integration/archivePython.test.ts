@@ -140,6 +140,45 @@ describe('h5py reads slab-written (chunked) large arrays', () => {
   })
 })
 
+describe('empty attributes', () => {
+  it('an empty string-array attribute exists with its dtype and shape for h5py and reads back empty', async () => {
+    const path = join(dir, 'empty-attrs.h5')
+    const emptyStrs = { kind: 'string' as const, shape: [0], data: [] as string[] }
+    await writeArchive(path, {
+      datasetId: 'empty-attrs',
+      createdAt: '',
+      savedAt: '',
+      units: group({ unit_001: group({ spike_times: u64([1]) }, { names: emptyStrs, ids: numeric('int64', [], [0]) }) }),
+      metadata: group(),
+      stimulus: group(),
+      sourceFiles: new Map(),
+      completedSteps: [],
+      warnings: [],
+      extraRootAttrs: new Map(),
+    })
+    const py = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        'import sys, h5py, numpy as np\n' +
+          'a = h5py.File(sys.argv[1], "r")["units/unit_001"].attrs\n' +
+          'n = a.get_id("names")\n' +
+          'info = h5py.check_string_dtype(n.dtype)\n' +
+          'assert info is not None and info.length is None and info.encoding == "utf-8", n.dtype\n' +
+          'assert n.shape == (0,) and len(a["names"]) == 0\n' +
+          'assert a.get_id("ids").dtype == np.int64 and a.get_id("ids").shape == (0,)\n' +
+          'print("empty attrs: OK")',
+        path,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(`${py.stdout}${py.stderr}`).toContain('empty attrs: OK')
+    const unit = (await readArchive(path)).units.children.get('unit_001') as GroupNode
+    expect(unit.attrs.get('names')).toMatchObject({ kind: 'string', shape: [0], data: [] })
+    expect(unit.attrs.get('ids')).toMatchObject({ kind: 'numeric', dtype: 'int64', shape: [0] })
+  })
+})
+
 describe('archives written by the Python pipeline load and resume', () => {
   let made = ''
   beforeAll(() => {

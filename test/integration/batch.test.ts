@@ -185,6 +185,9 @@ describe('batch CLI', () => {
     expect(res.status).toBe(1)
     expect(res.stdout).toMatch(new RegExp(`failed +ret_d .*${LOADER}: .*ret_d-\\.cmtr`))
     expect(res.stdout).toMatch(/0 done, 0 skipped, 1 failed/)
+    // HDF5's reason is in the message; no raw HDF5 error stack reaches the terminal.
+    expect(res.stdout).toMatch(/HDF5: truncated file: eof = \d+/)
+    expect(res.stdout + res.stderr).not.toContain('HDF5-DIAG')
     const bad = spawnSync(process.execPath, [CLI, 'batch', join(root, 'recordings')], { encoding: 'utf8' })
     expect(bad.status).toBe(2)
     expect(bad.stderr).toContain('--out DIR is required')
