@@ -200,17 +200,26 @@ export function writeRangeImages(
   const L = l.pre + l.post
   const frame = rows * cols
   const image = L * frame
-  for (const [b0, bw] of rangeBlocks(l)) {
-    for (let e = 0; e < bw; e++) {
-      const i = l.e0 + b0 + e
-      const row = colMajor ? i % rows : Math.floor(i / cols)
-      const col = colMajor ? Math.floor(i / rows) : i % cols
-      const cell = row * cols + col
-      for (let u = 0; u < l.nUnits; u++) {
-        const d = divisors[u]
-        const base = b0 * l.nUnits * L + u * L * bw + e
-        const o = u * image + cell
-        for (let t = 0; t < L; t++) out[o + t * frame] = d > 0 ? buf.acc[base + t * bw] / d : NaN
+  const w = l.e1 - l.e0
+  // Output cell of each electrode of the range.
+  const cells = new Int32Array(w)
+  for (let e = 0; e < w; e++) {
+    const i = l.e0 + e
+    const row = colMajor ? i % rows : Math.floor(i / cols)
+    const col = colMajor ? Math.floor(i / rows) : i % cols
+    cells[e] = row * cols + col
+  }
+  const acc = buf.acc
+  // Unit by unit, window row by window row: one output frame (rows x cols float32) is written at a
+  // time, so the scattered writes of a transposed grid land in cache.
+  const blocks = rangeBlocks(l)
+  for (let u = 0; u < l.nUnits; u++) {
+    const d = divisors[u]
+    for (let t = 0; t < L; t++) {
+      const o = u * image + t * frame
+      for (const [b0, bw] of blocks) {
+        const base = b0 * l.nUnits * L + u * L * bw + t * bw
+        for (let e = 0; e < bw; e++) out[o + cells[b0 + e]] = d > 0 ? acc[base + e] / d : NaN
       }
     }
   }
