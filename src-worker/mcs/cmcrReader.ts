@@ -19,10 +19,9 @@ import {
   attrString,
   childNames,
   getIfExists,
-  h5ready,
+  openHdf5With,
   isDataset,
   isGroup,
-  openHdf5ReadOnly,
   readAttributes,
   readAttributesTyped,
   readCompoundRecords,
@@ -163,14 +162,7 @@ function sensorAxisOrder(shape: number[], meta: Array<Record<string, unknown>>):
 
 /** Opens a .cmcr. Throws FileAccessError for a missing/non-HDF5/non-MCS file or a .cmtr given as .cmcr. */
 export async function openCmcr(path: string): Promise<CmcrFile> {
-  await h5ready()
-  const file = openHdf5ReadOnly(path, 'CMCR')
-  try {
-    return buildCmcr(path, file)
-  } catch (err) {
-    file.close()
-    throw err
-  }
+  return openHdf5With(path, 'CMCR', buildCmcr)
 }
 
 function buildCmcr(path: string, file: H5File): CmcrFile {

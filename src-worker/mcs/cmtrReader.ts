@@ -17,10 +17,9 @@ import {
   compoundFields,
   decodeAttrValue,
   getIfExists,
-  h5ready,
+  openHdf5With,
   isDataset,
   isGroup,
-  openHdf5ReadOnly,
   readAttributes,
   readAttributesTyped,
   readCompoundRecordsTyped,
@@ -111,14 +110,7 @@ export function unitNumberFromName(name: string): number | null {
 }
 
 export async function openCmtr(path: string): Promise<CmtrFile> {
-  await h5ready()
-  const file = openHdf5ReadOnly(path, 'CMTR')
-  try {
-    return buildCmtr(path, file)
-  } catch (err) {
-    file.close()
-    throw err
-  }
+  return openHdf5With(path, 'CMTR', buildCmtr)
 }
 
 function buildCmtr(path: string, file: H5File): CmtrFile {

@@ -18,7 +18,7 @@ import { mkdir, rename, writeFile, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import h5wasm, { type Group } from 'h5wasm/node'
 import { Rng } from './random'
-import { createCompoundDataset, compoundLayout, identity, numAttr, putField, strAttr, writeCompoundTable, type CompoundField } from './mcsWriter'
+import { createCompoundDataset, compoundLayout, identity, numAttr, putField, strAttr, timeSpanAttrs, writeCompoundTable, type CompoundField } from './mcsWriter'
 import { writeNpyUint8 } from './npyWriter'
 import { h5ready } from './h5util'
 import {
@@ -27,6 +27,7 @@ import {
   FOOTPRINT_RADIUS,
   RF_LAG_FRAMES,
   RF_RATE_HZ,
+  type PlacedUnit,
   type SynthMovie,
   type Timeline,
   type UnitTruth,
@@ -117,26 +118,30 @@ export interface RecordingTruth {
   analogStepSamples: number
   /** file: the .npy's name inside the stimulus folder. */
   noiseMovie: { name: string; file: string; frames: number; size: number } | null
-  units: Array<{
-    id: string
-    unitNum: number
-    row: number
-    col: number
-    sensorId: number
-    amplitude: number
-    onCell: boolean
-    baseRateHz: number
-    rfCentre: { x: number; y: number } | null
-    nPeaks: number
-    nIncluded: number
-    spikeTimesUs?: number[]
-    include?: number[]
-    meanWaveform: number[]
-    ratesPerMovie: Record<string, number>
-  }>
+  units: Array<
+    PlacedUnit & {
+      id: string
+      nPeaks: number
+      nIncluded: number
+      spikeTimesUs?: number[]
+      include?: number[]
+      meanWaveform: number[]
+      ratesPerMovie: Record<string, number>
+    }
+  >
 }
 
 const GRID = 65
+
+/** The columns ChannelMeta and SensorMeta share, between their own id columns and their own extras. */
+const STREAM_META_FIELDS: CompoundField[] = [
+  { name: 'GroupID', dtype: '<i' },
+  { name: 'Label', dtype: 'A16' },
+  { name: 'Unit', dtype: 'A4' },
+  { name: 'Exponent', dtype: '<i' },
+  { name: 'ADZero', dtype: '<i' },
+  { name: 'Tick', dtype: '<q' },
+]
 const SENSOR_SLAB_FRAMES = 1024
 const SENSOR_CHUNK_FRAMES = 64
 const SOURCE_CHUNK = 65536
@@ -341,8 +346,7 @@ async function writeCmcr(path: string, instance: string, inp: CmcrInput): Promis
     rootAttrs(file, rng, instance, 'CMOS-MEA-Control', '2.0.0.0', inp.durationUs)
     const acq = file.create_group('Acquisition')
     identity(acq, 'Acquisition', TYPE_ID.acquisition, 'Acquisition', rng)
-    numAttr(acq, 'From', 0, '<q')
-    numAttr(acq, 'To', inp.durationUs, '<q')
+    timeSpanAttrs(acq, inp.durationUs)
 
     // Analog Data
     const analog = acq.create_group('Analog Data')
@@ -355,17 +359,11 @@ async function writeCmcr(path: string, instance: string, inp: CmcrInput): Promis
     both.set(ch2, n)
     const cd = analog.create_dataset({ name: 'ChannelData 1', data: both, shape: [2, n], dtype: '<i' })
     identity(cd, 'ChannelData', TYPE_ID.channelData, 'ChannelData 1', rng)
-    numAttr(cd, 'From', 0, '<q')
-    numAttr(cd, 'To', inp.durationUs, '<q')
+    timeSpanAttrs(cd, inp.durationUs)
     const cmFields: CompoundField[] = [
       { name: 'ChannelID', dtype: '<i' },
       { name: 'RowIndex', dtype: '<i' },
-      { name: 'GroupID', dtype: '<i' },
-      { name: 'Label', dtype: 'A16' },
-      { name: 'Unit', dtype: 'A4' },
-      { name: 'Exponent', dtype: '<i' },
-      { name: 'ADZero', dtype: '<i' },
-      { name: 'Tick', dtype: '<q' },
+      ...STREAM_META_FIELDS,
       { name: 'ConversionFactor', dtype: '<q' },
       { name: 'RawDataType', dtype: 'A8' },
     ]
@@ -380,12 +378,7 @@ async function writeCmcr(path: string, instance: string, inp: CmcrInput): Promis
     const factors = Array.from({ length: GRID * GRID }, () => '1 ').join('')
     const smFields: CompoundField[] = [
       { name: 'RegionID', dtype: '<i' },
-      { name: 'GroupID', dtype: '<i' },
-      { name: 'Label', dtype: 'A16' },
-      { name: 'Unit', dtype: 'A4' },
-      { name: 'Exponent', dtype: '<i' },
-      { name: 'ADZero', dtype: '<i' },
-      { name: 'Tick', dtype: '<q' },
+      ...STREAM_META_FIELDS,
       { name: 'RegionLeft', dtype: '<i' },
       { name: 'RegionTop', dtype: '<i' },
       { name: 'RegionRight', dtype: '<i' },
@@ -469,8 +462,7 @@ function writeSensorData(sensor: Group, inp: CmcrInput, rng: Rng): void {
   identity(ds!, 'SensorData', TYPE_ID.sensorData, 'SensorData 1 1', rng)
   numAttr(ds!, 'RegionID', 1, '<i')
   numAttr(ds!, 'GroupID', 1, '<i')
-  numAttr(ds!, 'From', 0, '<q')
-  numAttr(ds!, 'To', T * inp.tickUs, '<q')
+  timeSpanAttrs(ds!, T * inp.tickUs)
 }
 
 // ---------- .cmtr ----------

@@ -71,6 +71,21 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
   return file
 }
 
+/**
+ * Opens `path` read-only (see openHdf5ReadOnly) and hands it to `build`, which takes ownership of the
+ * open file; if `build` throws, the file is closed.
+ */
+export async function openHdf5With<T>(path: string, kind: string, build: (path: string, file: H5File) => T): Promise<T> {
+  await h5ready()
+  const file = openHdf5ReadOnly(path, kind)
+  try {
+    return build(path, file)
+  } catch (err) {
+    file.close()
+    throw err
+  }
+}
+
 /** Trailing NULs and spaces removed (the vendor stores the terminating NUL inside fixed-length strings). */
 export function cleanString(s: string): string {
   return s.replace(/[\0\s]+$/, '')

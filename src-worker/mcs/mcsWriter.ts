@@ -28,6 +28,12 @@ export function numAttr(obj: Group | Dataset, name: string, value: number, dtype
   obj.create_attribute(name, data, [1], dtype)
 }
 
+/** The From/To attributes (µs, int64) of an acquisition object spanning [0, toUs). */
+export function timeSpanAttrs(obj: Group | Dataset, toUs: number): void {
+  numAttr(obj, 'From', 0, '<q')
+  numAttr(obj, 'To', toUs, '<q')
+}
+
 /** ID.Type, ID.TypeID, ID.Instance, ID.InstanceID (mcs-format §2.1). */
 export function identity(obj: Group | Dataset, type: string, typeId: string, instance: string, rng: Rng): void {
   strAttr(obj, 'ID.Type', type)

@@ -240,10 +240,13 @@ export interface UnitTruth {
   include: Uint8Array
 }
 
-export function placeUnits(nUnits: number, grid: number, rfUnits: number, noiseSize: number, seed: number, baseRateHz: number): Array<Omit<UnitTruth, 'peakSamples' | 'include'>> {
+/** A unit's placement and response properties, before its spikes are drawn. */
+export type PlacedUnit = Omit<UnitTruth, 'peakSamples' | 'include'>
+
+export function placeUnits(nUnits: number, grid: number, rfUnits: number, noiseSize: number, seed: number, baseRateHz: number): PlacedUnit[] {
   const rng = new Rng(seed ^ 0x0417)
   const used = new Set<number>()
-  const units: Array<Omit<UnitTruth, 'peakSamples' | 'include'>> = []
+  const units: PlacedUnit[] = []
   for (let u = 0; u < nUnits; u++) {
     let row = 0
     let col = 0
@@ -277,7 +280,7 @@ function patchWhiteFraction(movie: NonNullable<Timeline['noiseMovie']>, frame: n
 }
 
 /** Instantaneous rate (Hz) of a unit at sample s under the model in the header comment. */
-export function unitRate(t: Timeline, movies: SynthMovie[], u: Omit<UnitTruth, 'peakSamples' | 'include'>, s: number): number {
+export function unitRate(t: Timeline, movies: SynthMovie[], u: PlacedUnit, s: number): number {
   const f = frameAt(t, s)
   if (f >= 0 && t.frameMovie[f] >= 0 && movies[t.frameMovie[f]].kind === 'noise' && u.rfCentre && t.noiseMovie) {
     const c = t.frameContent[f] - RF_LAG_FRAMES
@@ -294,7 +297,7 @@ export function unitRate(t: Timeline, movies: SynthMovie[], u: Omit<UnitTruth, '
 export function generateSpikes(
   t: Timeline,
   movies: SynthMovie[],
-  u: Omit<UnitTruth, 'peakSamples' | 'include'>,
+  u: PlacedUnit,
   excludedFraction: number,
   seed: number,
 ): { peakSamples: Float64Array; include: Uint8Array } {
