@@ -1,20 +1,29 @@
 // Deterministic pseudo-random numbers for the synthetic recording generator (mulberry32), so a seed
 // always gives byte-identical files.
 
+/** mulberry32: a small, well-known 32-bit PRNG giving uniform numbers in [0, 1); the seed fixes the sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
 export class Rng {
-  private state: number
+  private readonly uniform: () => number
   private spare: number | null = null
 
   constructor(seed: number) {
-    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0
+    this.uniform = mulberry32(Math.floor(seed) ^ 0x9e3779b9)
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    return this.uniform()
   }
 
   /** Integer in [lo, hi). */

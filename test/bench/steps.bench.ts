@@ -13,6 +13,7 @@ import { computeStaStep } from '../../src-main/steps/computeSta'
 import { computeSta } from '../../src-worker/algo/visualSta'
 import { createByteWindowSummer } from '../../src-worker/algo/byteWindowKernel'
 import { encodeNpyUint8 } from '../../src-worker/npy'
+import { mulberry32 } from '../../src-worker/mcs/random'
 
 interface Bench {
   name: string
@@ -26,18 +27,6 @@ const noPool: TaskPool = {
     throw new Error('this benchmark does not use the worker pool')
   },
   destroy: async () => {},
-}
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 async function benchSectionSpikeTimes(): Promise<void> {
@@ -58,7 +47,7 @@ async function benchSectionSpikeTimes(): Promise<void> {
     const session = new PipelineSession({ datasetId: 'bench' })
     session.addMetadata({ acquisition_rate: f64Scalar(rate), frame_timestamps: u64(ts) })
     session.addStimulus({ section_time: group({ bench_movie: i64([ts[1000], ts[1000 + 60 + 600 * trials + 121]], [1, 2]) }) })
-    const random = rng(42)
+    const random = mulberry32(42)
     const unitTree: Record<string, ReturnType<typeof group>> = {}
     for (let u = 0; u < units; u++) {
       const spikes = new Float64Array(spikesPerUnit)
@@ -110,7 +99,7 @@ async function benchSectionSpikeTimes(): Promise<void> {
 async function benchComputeSta(): Promise<void> {
   const FRAMES = 10_800 // the production noise movie: 3 min at ~60 display frames/s, 15 x 15
   const P = 15 * 15
-  const random = rng(7)
+  const random = mulberry32(7)
   const movie = Uint8Array.from({ length: FRAMES * P }, () => (random() < 0.5 ? 0 : 255))
 
   // One unit on the main thread: the histogram form with the WebAssembly SIMD summer and with the
