@@ -19,6 +19,7 @@ import {
   attrString,
   childNames,
   getIfExists,
+  attrValues,
   openHdf5With,
   isDataset,
   isGroup,
@@ -167,7 +168,7 @@ export async function openCmcr(path: string): Promise<CmcrFile> {
 
 function buildCmcr(path: string, file: H5File): CmcrFile {
   const metaTyped = readAttributesTyped(file)
-  const meta = Object.fromEntries(Object.entries(metaTyped).map(([k, v]) => [k, v.value]))
+  const meta = attrValues(metaTyped)
   const kind = detectMcsKind(file)
   if (kind === 'cmtr') {
     throw new FileAccessError(

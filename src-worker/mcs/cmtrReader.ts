@@ -17,6 +17,7 @@ import {
   compoundFields,
   decodeAttrValue,
   getIfExists,
+  attrValues,
   openHdf5With,
   isDataset,
   isGroup,
@@ -115,7 +116,7 @@ export async function openCmtr(path: string): Promise<CmtrFile> {
 
 function buildCmtr(path: string, file: H5File): CmtrFile {
   const metaTyped = readAttributesTyped(file)
-  const meta = Object.fromEntries(Object.entries(metaTyped).map(([k, v]) => [k, v.value]))
+  const meta = attrValues(metaTyped)
   const rootNames = childNames(file)
   const kind = detectMcsKind(file)
   if (kind === 'cmcr') {
@@ -168,7 +169,7 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
     readUnit(ref) {
       const g = unitGroup(ref)
       const attrsTyped = readAttributesTyped(g)
-      const attrs = Object.fromEntries(Object.entries(attrsTyped).map(([k, v]) => [k, v.value]))
+      const attrs = attrValues(attrsTyped)
       let unitInfo: Record<string, AttrValue> | null = null
       let unitInfoKinds: Record<string, ValueKind> = {}
       const infoDs = getIfExists(g, 'Unit Info')

@@ -169,7 +169,12 @@ export function readAttributesTyped(obj: Group | Dataset): Record<string, TypedV
 
 /** All attributes of an object, decoded; an attribute that cannot be read or decoded is skipped. */
 export function readAttributes(obj: Group | Dataset): Record<string, AttrValue> {
-  return Object.fromEntries(Object.entries(readAttributesTyped(obj)).map(([k, v]) => [k, v.value]))
+  return attrValues(readAttributesTyped(obj))
+}
+
+/** The values of typed attributes, without their kinds. */
+export function attrValues(typed: Record<string, TypedValue>): Record<string, AttrValue> {
+  return Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, v.value]))
 }
 
 export function attrNumber(attrs: Record<string, AttrValue>, name: string): number | undefined {
