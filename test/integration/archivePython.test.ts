@@ -10,6 +10,7 @@ import { PipelineSession } from '../../src-main/session/session'
 import { type GroupNode, type LeafNode, type TreeNode, f32, f64, getNode, group, i64, numeric, str, u64 } from '../../src-main/session/tree'
 import { readArchive, writeArchive } from '../../src-main/archive'
 import { assertPrerequisites, type StepDefinition } from '../../src-main/steps/framework'
+import { archiveContent } from '../fixtures/archive/content'
 
 const PYTHON = '/usr/bin/python3'
 const SCRIPTS = resolve(__dirname, '../python')
@@ -106,18 +107,7 @@ describe('h5py reads slab-written (chunked) large arrays', () => {
     const spikes = new Float64Array(1001).map((_, i) => 2 ** 52 + i * 3)
     await writeArchive(
       path,
-      {
-        datasetId: 'slabs',
-        createdAt: '',
-        savedAt: '',
-        units: group(),
-        stimulus: group(),
-        sourceFiles: new Map(),
-        completedSteps: [],
-        warnings: [],
-        extraRootAttrs: new Map(),
-        metadata: group({ big: f64(big, [37, 11]), spikes: u64(spikes) }),
-      },
+      archiveContent({ datasetId: 'slabs', createdAt: '', savedAt: '', metadata: group({ big: f64(big, [37, 11]), spikes: u64(spikes) }) }),
       { slabBytes: 200 },
     )
     const py = spawnSync(
@@ -144,18 +134,8 @@ describe('empty attributes', () => {
   it('an empty string-array attribute exists with its dtype and shape for h5py and reads back empty', async () => {
     const path = join(dir, 'empty-attrs.h5')
     const emptyStrs = { kind: 'string' as const, shape: [0], data: [] as string[] }
-    await writeArchive(path, {
-      datasetId: 'empty-attrs',
-      createdAt: '',
-      savedAt: '',
-      units: group({ unit_001: group({ spike_times: u64([1]) }, { names: emptyStrs, ids: numeric('int64', [], [0]) }) }),
-      metadata: group(),
-      stimulus: group(),
-      sourceFiles: new Map(),
-      completedSteps: [],
-      warnings: [],
-      extraRootAttrs: new Map(),
-    })
+    const units = group({ unit_001: group({ spike_times: u64([1]) }, { names: emptyStrs, ids: numeric('int64', [], [0]) }) })
+    await writeArchive(path, archiveContent({ datasetId: 'empty-attrs', units }))
     const py = spawnSync(
       PYTHON,
       [

@@ -8,6 +8,7 @@ import { h5ready, openFile, readNumericDataset } from '../../src-main/archive/h5
 import { CancelledError, FileAccessError, SessionError } from '../../src-main/session/errors'
 import { type GroupNode, f64, group, i64, numeric, str, u64 } from '../../src-main/session/tree'
 import { TreeGen, diffTrees, expectedAfterLoad } from '../fixtures/archive/randomTree'
+import { archiveContent } from '../fixtures/archive/content'
 
 let dir: string
 beforeAll(async () => {
@@ -16,21 +17,7 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function content(partial: Partial<ArchiveContent> = {}): ArchiveContent {
-  return {
-    datasetId: '2025.04.10-11.12.57-Rec',
-    createdAt: '2025-04-10T11:12:57.123456+00:00',
-    savedAt: '2025-04-10T12:00:00.000001+00:00',
-    units: group(),
-    metadata: group(),
-    stimulus: group(),
-    sourceFiles: new Map(),
-    completedSteps: [],
-    warnings: [],
-    extraRootAttrs: new Map(),
-    ...partial,
-  }
-}
+const content = archiveContent
 
 function randomContent(seed: number): ArchiveContent {
   const g = new TreeGen(seed)
