@@ -24,7 +24,7 @@
 import type { Sos } from '../dsp/butterworth'
 import { decayLength, sosfiltfiltPadlen, sosfiltZi } from '../dsp/sosfilt'
 import type { SpikeRule } from './windowAccumulator'
-import { KERNEL_GROUP, type EimageKernels } from './wasmKernels'
+import type { EimageKernels } from './wasmKernels'
 
 /** Relative error allowed where the backward pass starts: well below float32 resolution (2^-24). */
 export const BACKWARD_TOLERANCE = 2 ** -28
@@ -498,7 +498,7 @@ function forwardRows(ctx: BlockCtx, slab: SlabSpec, from: number, to: number): v
   if (ctx.k) {
     const c = sos[0]
     const xIn = ctx.input + 2 * (from - slab.from) * bw
-    pairKernels(ctx.k, false, bw >> 1, xIn, 2 * bw, out.byteOffset + 8 * outRow, 8 * bw, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, c)
+    if (rows > 0) ctx.k.fwd1(xIn, 2 * bw, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, bw >> 1, c[0], c[1], c[2], c[4], c[5])
     return
   }
   if (sos.length === 1) {
@@ -572,9 +572,10 @@ function backward(ctx: BlockCtx, fwdEnd: number, newFin: number, finEnd: number,
     const s0 = st.byteOffset
     const s1 = s0 + 8 * bw
     // Dropped outputs all go to the scratch row (out step 0).
-    pairKernels(ctx.k, true, bw >> 1, fwd.byteOffset + (top - 1) * rowBytes, rowBytes, v.byteOffset, 0, s0, s1, top - keepTop, c)
     const bottom = finEnd - fwdStart
-    pairKernels(ctx.k, true, bw >> 1, fwd.byteOffset + (keepTop - 1) * rowBytes, rowBytes, out.byteOffset + 4 * ((keepTop - 1) * bw + shift), 4 * bw, s0, s1, keepTop - bottom, c)
+    // Dropped outputs (warm-up rows) all go to the scratch row (out step 0).
+    if (top > keepTop) ctx.k.bwd1(fwd.byteOffset + (top - 1) * rowBytes, rowBytes, v.byteOffset, 0, s0, s1, top - keepTop, bw >> 1, c[0], c[1], c[2], c[4], c[5])
+    if (keepTop > bottom) ctx.k.bwd1(fwd.byteOffset + (keepTop - 1) * rowBytes, rowBytes, out.byteOffset + 4 * ((keepTop - 1) * bw + shift), 4 * bw, s0, s1, keepTop - bottom, bw >> 1, c[0], c[1], c[2], c[4], c[5])
     return
   }
   for (let r = top - 1; r >= keepTop; r--) {
@@ -603,34 +604,6 @@ function backward(ctx: BlockCtx, fwdEnd: number, newFin: number, finEnd: number,
     filterRowInPlace(sos, st, bw, 0, v, bw)
     out.set(v.subarray(0, bw), r * bw + shift)
   }
-}
-
-/**
- * Runs the register kernels over `pairs` electrode pairs, KERNEL_GROUP pairs at a time: forward
- * reads int16 (4 bytes a pair) and writes float64 (16), backward reads float64 (16) and writes
- * float32 (8; an output step of 0 drops the rows into a scratch row).
- */
-function pairKernels(
-  k: EimageKernels,
-  backward: boolean,
-  pairs: number,
-  inp: number,
-  inStep: number,
-  out: number,
-  outStep: number,
-  s0: number,
-  s1: number,
-  rows: number,
-  c: Float64Array,
-): void {
-  if (rows <= 0) return
-  const inPair = backward ? 16 : 4
-  const outPair = backward ? 8 : 16
-  const group = backward ? k.bwdG : k.fwdG
-  const one = backward ? k.bwdP : k.fwdP
-  let p = 0
-  for (; p + KERNEL_GROUP <= pairs; p += KERNEL_GROUP) group(inp + inPair * p, inStep, out + outPair * p, outStep, s0 + 16 * p, s1 + 16 * p, rows, c[0], c[1], c[2], c[4], c[5])
-  for (; p < pairs; p++) one(inp + inPair * p, inStep, out + outPair * p, outStep, s0 + 16 * p, s1 + 16 * p, rows, c[0], c[1], c[2], c[4], c[5])
 }
 
 interface WindowList {

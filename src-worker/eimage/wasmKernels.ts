@@ -5,11 +5,12 @@
 // skips the bounds checks. It works on a shared WebAssembly.Memory that holds the slabs and every
 // range's buffers, so any worker thread can run it on the data the reader wrote.
 //
-//   fwdG / fwdP(x, xStride, out, outStride, st0, st1, rows, c0, c1, c2, a1, a2)
-//       forward biquad over `rows` int16 rows, float64 output rows, for 4 electrode pairs (G) or
-//       one (P), the filter state held in registers across the rows (4 independent chains)
-//   bwdG / bwdP(in, inStep, out, outStep, st0, st1, rows, c0, c1, c2, a1, a2)
+//   fwd1(x, xStrideBytes, out, st0, st1, rows, pairs, c0, c1, c2, a1, a2)
+//       forward biquad over `rows` int16 rows (2 electrodes per pair), float64 output rows
+//   bwd1(in, inStepBytes, out, outStepBytes, st0, st1, rows, pairs, c0, c1, c2, a1, a2)
 //       biquad over float64 rows walking by -inStep, float32 output rows walking by -outStep
+//   (Row after row with the state in memory: kernels holding 4 pairs' state in registers and walking
+//   the rows column-wise were measured slower inside the engine, where the reader shares the cache.)
 //   addw(acc, data, pairs)      acc (float64) += data (float32); addw2 the same, two pairs a turn
 //   copy(src, srcStride, dst, dstStride, rows, vecs, words)
 //       copies `rows` rows of vecs x 16 + words x 4 bytes (an electrode block out of whole frames)
@@ -77,6 +78,81 @@ const subFrom = (local: number, delta: number[]) => [...get(local), ...delta, ..
 /** local -= 1; loop again while local != 0. */
 const countDown = (local: number, depth: number) => [...get(local), ...i32c(1), ...I32_SUB, 0x22, ...uleb(local), ...brIf(depth)]
 
+/**
+ * The biquad step on v128 locals: y = c0 x + z0; z0' = c1 x - a1 y + z1; z1' = c2 x - a2 y, with
+ * z0/z1 at [st0 + sp] / [st1 + sp]; leaves y in local `y`.
+ */
+function biquad(x: number, y: number, st0: number, st1: number, sp: number, c: number[]): number[] {
+  const [c0, c1, c2, a1, a2] = c
+  const addr = (base: number) => [...get(base), ...get(sp), ...I32_ADD]
+  return [
+    // y = c0 * x + z0
+    ...get(c0), ...get(x), ...F64X2_MUL, ...addr(st0), ...V_LOAD, ...F64X2_ADD, ...set(y),
+    // z0 = (c1 * x - a1 * y) + z1
+    ...addr(st0),
+    ...get(c1), ...get(x), ...F64X2_MUL, ...get(a1), ...get(y), ...F64X2_MUL, ...F64X2_SUB,
+    ...addr(st1), ...V_LOAD, ...F64X2_ADD, ...V_STORE,
+    // z1 = c2 * x - a2 * y
+    ...addr(st1),
+    ...get(c2), ...get(x), ...F64X2_MUL, ...get(a2), ...get(y), ...F64X2_MUL, ...F64X2_SUB, ...V_STORE,
+  ]
+}
+
+function fwd1Body(): number[] {
+  // params: 0 x, 1 xStride, 2 out, 3 st0, 4 st1, 5 rows, 6 pairs, 7..11 coefficients (f64)
+  // locals: 12 xp, 13 sp, 14 e (i32); 15..19 splatted coefficients, 20 xv, 21 y (v128)
+  const locals = vec([[...uleb(3), I32], [...uleb(7), V128]])
+  const splats = [7, 8, 9, 10, 11].flatMap((p, k) => [...get(p), ...F64X2_SPLAT, ...set(15 + k)])
+  const inner = [
+    ...LOOP,
+    ...get(12), ...V_LOAD32_ZERO, ...I32X4_EXTEND_LOW_I16X8_S, ...F64X2_CONVERT_LOW_I32X4_S, ...set(20),
+    ...biquad(20, 21, 3, 4, 13, [15, 16, 17, 18, 19]),
+    ...get(2), ...get(21), ...V_STORE,
+    ...addTo(12, i32c(4)), ...addTo(13, i32c(16)), ...addTo(2, i32c(16)),
+    ...countDown(14, 0),
+    ...END,
+  ]
+  const body = [
+    ...splats,
+    ...LOOP,
+    ...get(0), ...set(12), ...i32c(0), ...set(13), ...get(6), ...set(14),
+    ...inner,
+    ...addTo(0, get(1)),
+    ...countDown(5, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
+function bwd1Body(): number[] {
+  // params: 0 in, 1 inStep, 2 out, 3 outStep, 4 st0, 5 st1, 6 rows, 7 pairs, 8..12 coefficients
+  // locals: 13 ip, 14 op, 15 sp, 16 e (i32); 17..21 coefficients, 22 xv, 23 y (v128)
+  const locals = vec([[...uleb(4), I32], [...uleb(7), V128]])
+  const splats = [8, 9, 10, 11, 12].flatMap((p, k) => [...get(p), ...F64X2_SPLAT, ...set(17 + k)])
+  const inner = [
+    ...LOOP,
+    ...get(13), ...V_LOAD, ...set(22),
+    ...biquad(22, 23, 4, 5, 15, [17, 18, 19, 20, 21]),
+    ...get(14), ...get(23), ...F32X4_DEMOTE_F64X2_ZERO, ...V_STORE64_LANE0,
+    ...addTo(13, i32c(16)), ...addTo(14, i32c(8)), ...addTo(15, i32c(16)),
+    ...countDown(16, 0),
+    ...END,
+  ]
+  const body = [
+    ...splats,
+    ...LOOP,
+    ...get(0), ...set(13), ...get(2), ...set(14), ...i32c(0), ...set(15), ...get(7), ...set(16),
+    ...inner,
+    ...subFrom(0, get(1)),
+    ...subFrom(2, get(3)),
+    ...countDown(6, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
 function addwBody(): number[] {
   // params: 0 acc, 1 data, 2 pairs
   const locals = vec([])
@@ -129,60 +205,6 @@ function copyBody(): number[] {
   return [...locals, ...body]
 }
 
-const vLoadAt = (off: number) => simd(0x00, 4, ...uleb(off))
-const vStoreAt = (off: number) => simd(0x0b, 4, ...uleb(off))
-const vLoad32ZeroAt = (off: number) => simd(0x5c, 2, ...uleb(off))
-const vStore64Lane0At = (off: number) => simd(0x5b, 3, ...uleb(off), 0)
-
-/**
- * Biquad over `rows` rows for G pairs, state in locals. params: 0 in, 1 inStep, 2 out, 3 outStep,
- * 4 st0, 5 st1, 6 rows, 7..11 coefficients. Forward: int16 in, float64 out, both walking up;
- * backward: float64 in, float32 out, both walking down.
- */
-function pairsBody(G: number, backward: boolean): number[] {
-  const C = 12
-  const Z0 = C + 5
-  const Z1 = Z0 + G
-  const X = Z1 + G
-  const Y = X + 1
-  const locals = vec([[...uleb(5 + 2 * G + 2), V128]])
-  const splats = [7, 8, 9, 10, 11].flatMap((p, k) => [...get(p), ...F64X2_SPLAT, ...set(C + k)])
-  const loadState = Array.from({ length: G }, (_, p) => [...get(4), ...vLoadAt(16 * p), ...set(Z0 + p), ...get(5), ...vLoadAt(16 * p), ...set(Z1 + p)]).flat()
-  const storeState = Array.from({ length: G }, (_, p) => [...get(4), ...get(Z0 + p), ...vStoreAt(16 * p), ...get(5), ...get(Z1 + p), ...vStoreAt(16 * p)]).flat()
-  const [c0, c1, c2, a1, a2] = [C, C + 1, C + 2, C + 3, C + 4]
-  const pair = (p: number) => [
-    ...(backward
-      ? [...get(0), ...vLoadAt(16 * p), ...set(X)]
-      : [...get(0), ...vLoad32ZeroAt(4 * p), ...I32X4_EXTEND_LOW_I16X8_S, ...F64X2_CONVERT_LOW_I32X4_S, ...set(X)]),
-    // y = c0 * x + z0
-    ...get(c0), ...get(X), ...F64X2_MUL, ...get(Z0 + p), ...F64X2_ADD, ...set(Y),
-    // z0 = (c1 * x - a1 * y) + z1
-    ...get(c1), ...get(X), ...F64X2_MUL, ...get(a1), ...get(Y), ...F64X2_MUL, ...F64X2_SUB, ...get(Z1 + p), ...F64X2_ADD, ...set(Z0 + p),
-    // z1 = c2 * x - a2 * y
-    ...get(c2), ...get(X), ...F64X2_MUL, ...get(a2), ...get(Y), ...F64X2_MUL, ...F64X2_SUB, ...set(Z1 + p),
-    ...(backward
-      ? [...get(2), ...get(Y), ...F32X4_DEMOTE_F64X2_ZERO, ...vStore64Lane0At(8 * p)]
-      : [...get(2), ...get(Y), ...vStoreAt(16 * p)]),
-  ]
-  const step = backward ? subFrom : addTo
-  const body = [
-    ...splats,
-    ...loadState,
-    ...LOOP,
-    ...Array.from({ length: G }, (_, p) => pair(p)).flat(),
-    ...step(0, get(1)),
-    ...step(2, get(3)),
-    ...countDown(6, 0),
-    ...END,
-    ...storeState,
-    ...END,
-  ]
-  return [...locals, ...body]
-}
-
-/** Pairs the register kernels take at once (the rest go one pair at a time). */
-export const KERNEL_GROUP = 4
-
 /** addw over `quads` x 4 values, two pairs per turn of the loop. */
 function addw2Body(): number[] {
   const locals = vec([])
@@ -204,25 +226,24 @@ function addw2Body(): number[] {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const fwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
+  const bwdType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const addType = [0x60, ...vec([I32, I32, I32].map((t) => [t])), ...vec([])]
   const copyType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
-  const pairsType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
   const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
-  const bodies = [addwBody(), copyBody(), pairsBody(KERNEL_GROUP, false), pairsBody(1, false), pairsBody(KERNEL_GROUP, true), pairsBody(1, true), addw2Body()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([addType, copyType, pairsType])),
+    ...section(1, vec([addType, copyType, fwdType, bwdType])),
     ...section(2, vec([memImport])),
-    ...section(3, vec([[0], [1], [2], [2], [2], [2], [0]])),
+    ...section(3, vec([[0], [1], [0], [2], [3]])),
     ...section(7, vec([
       [...str('addw'), 0x00, 0],
       [...str('copy'), 0x00, 1],
-      [...str('fwdG'), 0x00, 2],
-      [...str('fwdP'), 0x00, 3],
-      [...str('bwdG'), 0x00, 4],
-      [...str('bwdP'), 0x00, 5],
-      [...str('addw2'), 0x00, 6],
+      [...str('addw2'), 0x00, 2],
+      [...str('fwd1'), 0x00, 3],
+      [...str('bwd1'), 0x00, 4],
     ])),
     ...section(10, vec(bodies)),
   ])
@@ -233,12 +254,10 @@ export interface EimageKernels {
   addw(acc: number, data: number, pairs: number): void
   /** addw for quads x 2 pairs. */
   addw2(acc: number, data: number, quads: number): void
-  /** Forward pass of KERNEL_GROUP pairs (fwdG) or one pair (fwdP); state in, state out. */
-  fwdG(x: number, xStride: number, out: number, outStride: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
-  fwdP(x: number, xStride: number, out: number, outStride: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
-  /** Backward pass of KERNEL_GROUP pairs (bwdG) or one pair (bwdP), walking down. */
-  bwdG(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
-  bwdP(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  /** Forward biquad row after row over all `pairs` pairs (state in memory, rows read and written in order). */
+  fwd1(x: number, xStride: number, out: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
+  /** Backward biquad row after row, walking down. */
+  bwd1(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   copy(src: number, srcStride: number, dst: number, dstStride: number, rows: number, vecs: number, words: number): void
 }
 

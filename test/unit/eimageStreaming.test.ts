@@ -233,9 +233,9 @@ describe('SIMD kernels', () => {
       expect(Array.from(fast.used)).toEqual([5, 3])
     }
   })
-  it('bit-identical with register groups of four pairs, odd window lengths and several blocks per input group', () => {
-    // 12 electrodes in blocks of 10 (a group of 4 pairs plus one pair) and 2; windows of 7 rows (odd
-    // pair counts in the sums); slabs of several sizes, so blocks and groups change from slab to slab.
+  it('bit-identical with all 12 electrodes in blocks of 10, 8 and 2, odd window lengths', () => {
+    // Windows of 7 rows (odd pair counts in the sums, so the two-pairs-a-turn loop has a remainder);
+    // slabs of several sizes; the regrouped input holds several blocks.
     const spikes = [[100, 777, 1500, 2999, 4000, 5990], [60, 61, 3003]]
     const segs: SegmentSpec[] = [{ start: 0, end: T, rule: wholeWindowRule(0, T, 3, 4) }]
     for (const [blockWidth, slab] of [[10, 700], [8, 3000], [2, 1200]] as const) {
