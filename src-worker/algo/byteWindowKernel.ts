@@ -13,33 +13,7 @@
 //   flush(acc16, acc32, vecs)          acc32 += acc16; acc16 = 0
 // acc16 holds 16 uint16 per vec (32 bytes), acc32 16 uint32 per vec (64 bytes), in element order.
 
-const I32 = 0x7f
-const V128 = 0x7b
-
-function uleb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n >>>= 7
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
-}
-
-const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))]
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()]
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body]
-
-const get = (i: number) => [0x20, ...uleb(i)]
-const set = (i: number) => [0x21, ...uleb(i)]
-/** i32.const for 0 <= v < 8192 (signed LEB128: a set bit 6 in the last byte would mean negative). */
-const i32c = (v: number) => (v < 64 ? [0x41, v] : [0x41, (v & 0x7f) | 0x80, v >> 7])
-const I32_ADD = [0x6a]
-const I32_SUB = [0x6b]
-const LOOP = [0x03, 0x40]
-const END = [0x0b]
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm]
+import { END, I32, I32_ADD, I32_SUB, LOOP, V128, get, i32c, name, section, set, simd, uleb, vec } from '../wasm/encoding'
 /** v128.load / v128.store at [address + offset] (alignment hint 16 bytes; unaligned addresses work too). */
 const load = (offset = 0) => simd(0x00, 4, ...uleb(offset))
 const store = (offset = 0) => simd(0x0b, 4, ...uleb(offset))

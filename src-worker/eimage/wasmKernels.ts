@@ -15,45 +15,7 @@
 //   copy(src, srcStride, dst, dstStride, rows, vecs, words)
 //       copies `rows` rows of vecs x 16 + words x 4 bytes (an electrode block out of whole frames)
 
-const I32 = 0x7f
-const F64 = 0x7c
-const V128 = 0x7b
-
-function uleb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n >>>= 7
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = []
-  for (;;) {
-    const b = n & 0x7f
-    n >>= 7
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b)
-      return out
-    }
-    out.push(b | 0x80)
-  }
-}
-
-const str = (s: string) => [...uleb(s.length), ...Array.from(Buffer.from(s, 'utf8'))]
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()]
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body]
-
-// Instructions.
-const get = (i: number) => [0x20, ...uleb(i)]
-const set = (i: number) => [0x21, ...uleb(i)]
-const i32c = (v: number) => [0x41, ...sleb(v)]
-const I32_ADD = [0x6a]
-const I32_SUB = [0x6b]
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm]
+import { END, F64, I32, I32_ADD, I32_SUB, LOOP, V128, brIf, get, i32c, name as str, section, set, simd, uleb, vec } from '../wasm/encoding'
 const memarg = (align: number) => [align, 0]
 const V_LOAD = simd(0x00, ...memarg(4))
 const V_STORE = simd(0x0b, ...memarg(4))
@@ -68,9 +30,6 @@ const I32X4_EXTEND_LOW_I16X8_S = simd(0xa7)
 const F64X2_CONVERT_LOW_I32X4_S = simd(0xfe)
 const F32X4_DEMOTE_F64X2_ZERO = simd(0x5e)
 const F64X2_PROMOTE_LOW_F32X4 = simd(0x5f)
-const LOOP = [0x03, 0x40]
-const END = [0x0b]
-const brIf = (depth: number) => [0x0d, ...uleb(depth)]
 
 /** local = local + delta (i32). */
 const addTo = (local: number, delta: number[]) => [...get(local), ...delta, ...I32_ADD, ...set(local)]
