@@ -10,9 +10,9 @@ export default defineConfig({
       outDir: 'out/main',
       rolldownOptions: {
         input: {
-          index: r('src-main/index.ts'), // Electron main process
+          index: r('src-main/app/main.ts'), // Electron main process (the shell in src-main/app)
           web: r('src-main/web.ts'), // the same backend served to a browser (no Electron binary)
-          cli: r('src-main/cli.ts'), // headless runner: demo, run, batch
+          cli: r('src-main/cli/main.ts'), // headless runner: demo, run, batch
           task: r('src-worker/task.ts'), // Piscina worker entry
         },
       },
@@ -22,7 +22,7 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rolldownOptions: {
-        input: { preload: r('src-main/preload.ts') },
+        input: { preload: r('src-main/app/preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

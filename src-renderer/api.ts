@@ -2,8 +2,8 @@
 // (window.workbench); in a browser it talks HTTP + WebSocket to the local web host, with the token from
 // the page URL. Both give the same typed API; errors arrive as RemoteError with code, message, path.
 
-import type { EventName, Events, ParamsOf, Reply, RequestName, ResultOf, WorkbenchApi } from '../src-main/ipc/contract'
-import { RemoteError } from '../src-main/ipc/wire'
+import type { EventName, Events, ParamsOf, Reply, RequestName, ResultOf, WorkbenchApi } from '../src-shared/contract'
+import { RemoteError } from '../src-shared/wire'
 
 type Listener = (payload: unknown) => void
 

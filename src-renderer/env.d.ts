@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import type { PreloadBridge } from '../src-main/ipc/contract'
+import type { PreloadBridge } from '../src-shared/contract'
 
 declare module '*.vue' {
   import type { DefineComponent } from 'vue'

@@ -2,7 +2,7 @@
 // file browser, the session panel) as menu.command events.
 
 import { Menu, type MenuItemConstructorOptions } from 'electron'
-import type { Events } from '../ipc/contract'
+import type { Events } from '../../src-shared/contract'
 
 type Command = Events['menu.command']['command']
 

@@ -1,6 +1,6 @@
 // What an archive holds, independent of how it is laid out on disk.
 
-import type { GroupNode, LeafNode, TreeNode } from '../session/tree'
+import type { GroupNode, LeafNode, TreeNode } from '../../src-shared/tree'
 
 /** Which writer produced an archive (docs: spec session-archive §2.2). */
 export type ArchiveFlavour = 'session' | 'immediate' | 'unknown'

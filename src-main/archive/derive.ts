@@ -2,7 +2,7 @@
 // immediate (or hybrid) archive continue in the wizard, the steps are inferred from the data each step
 // leaves behind: a step counts as done only when its output is present.
 
-import type { GroupNode, LeafNode, TreeNode } from '../session/tree'
+import type { GroupNode, LeafNode, TreeNode } from '../../src-shared/tree'
 import type { ArchiveContent } from './content'
 
 function isGroup(n: TreeNode | undefined): n is GroupNode {

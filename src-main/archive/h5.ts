@@ -4,7 +4,7 @@
 
 import h5wasm, { dtype_to_metadata, type File } from 'h5wasm/node'
 import { type H5Module, h5wasmReady } from '../../src-worker/hdf5/h5wasmModule'
-import { type NumericData, type NumericDtype, storageFor } from '../session/tree'
+import { type NumericData, type NumericDtype, storageFor } from '../../src-shared/tree'
 
 export type { File, H5Module }
 

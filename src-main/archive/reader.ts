@@ -2,8 +2,8 @@
 // hybrids of the two) into the typed node model, keeping every dtype and shape (spec §2.5, A.3).
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
-import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../session/tree'
-import { CancelledError, FileAccessError, SessionError, throwIfAborted } from '../session/errors'
+import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../../src-shared/tree'
+import { CancelledError, FileAccessError, SessionError, throwIfAborted } from '../../src-shared/errors'
 import { type ArchiveContent, type ArchiveFlavour, PIPELINE_PREFIX, SCHEMA_ATTR, SESSION_INFO_PREFIX, WRITER_VERSION_ATTR } from './content'
 import { deriveCompletedSteps } from './derive'
 import { type File, type H5Module, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, H5T_STRING, h5ready, numericDtypeOf, openFile, readNumericDataset } from './h5'

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join, resolve } from 'node:path'
-import { FileAccessError, SessionError, throwIfAborted } from '../session/errors'
+import { FileAccessError, SessionError, throwIfAborted } from '../../src-shared/errors'
 import { type ArchiveFs, nodeArchiveFs } from './archiveFs'
 import type { ArchiveContent } from './content'
 import { type WriteOptions, errorText, writeArchive } from './writer'

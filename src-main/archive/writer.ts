@@ -2,8 +2,8 @@
 // (spec session-archive §1.10, §1.11, Appendix A). The file is created fresh; callers write to a temp
 // path and rename (see saveFile.ts).
 
-import { type BoolNode, type GroupNode, type LeafNode, type NumericNode, type StringNode, type TreeNode, elementCount, storageFor } from '../session/tree'
-import { FileAccessError, SessionError, throwIfAborted } from '../session/errors'
+import { type BoolNode, type GroupNode, type LeafNode, type NumericNode, type StringNode, type TreeNode, elementCount, storageFor } from '../../src-shared/tree'
+import { FileAccessError, SessionError, throwIfAborted } from '../../src-shared/errors'
 import {
   type ArchiveContent,
   HDMEA_VERSION,

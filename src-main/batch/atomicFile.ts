@@ -3,7 +3,7 @@
 
 import { open, rename, rm } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
-import { FileAccessError } from '../session/errors'
+import { FileAccessError } from '../../src-shared/errors'
 
 const RETRY_CODES = new Set(['EBUSY', 'EPERM', 'EACCES'])
 const RETRY_DELAYS_MS = [50, 100, 200, 400, 800]

@@ -4,11 +4,11 @@
 
 import { resolve } from 'node:path'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
-import { ConfigurationError } from '../session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 import type { StepDefinition } from '../steps/framework'
 import { quickStartRecipe } from './defaultRecipe'
 import { discoverInputs } from './discovery'
-import type { BatchItem, BatchOptions, BatchSnapshot } from './model'
+import type { BatchItem, BatchOptions, BatchSnapshot } from '../../src-shared/batchModel'
 import { loadRecipe, saveRecipe, validateRecipe, type Recipe } from './recipe'
 import { BatchQueue } from './runner'
 

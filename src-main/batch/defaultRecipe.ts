@@ -2,9 +2,9 @@
 // needs stimulus files (playlist, movie lengths, stimulus configs), the values come from the bundled
 // demo resources; the noise movie is found per recording (its folder, then its stimuli/ subfolder).
 
-import { DEMO_NOISE_MOVIE, DEMO_PLAYLIST } from '../demo'
+import { DEMO_NOISE_MOVIE, DEMO_PLAYLIST } from '../demoSet'
 import { resourcePath } from '../resources'
-import { ConfigurationError } from '../session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 import type { StepDefinition } from '../steps/framework'
 import { PER_RECORDING_PARAMS, RECIPE_FORMAT, RECIPE_VERSION, validateRecipe, type Recipe } from './recipe'
 

@@ -4,7 +4,7 @@
 
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path'
-import { ConfigurationError, FileAccessError } from '../session/errors'
+import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 import { deriveDatasetId, validateDatasetId } from '../session/session'
 import { CsvSyntaxError, parseCsv } from './csv'
 

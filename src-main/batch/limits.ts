@@ -2,7 +2,7 @@
 // one recording have at most N tasks in flight.
 
 import type { TaskPool } from '../pool/taskPool'
-import { CancelledError } from '../session/errors'
+import { CancelledError } from '../../src-shared/errors'
 
 export class Semaphore {
   private waiting: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort?: () => void }[] = []

@@ -4,7 +4,7 @@
 
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { ConfigurationError } from '../session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 import { lockPath } from './store'
 
 const heldHere = new Set<string>()

@@ -4,29 +4,12 @@
 
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { ConfigurationError, FileAccessError, WorkbenchError } from '../session/errors'
+import { ConfigurationError, FileAccessError, WorkbenchError } from '../../src-shared/errors'
 import { resolveParams, type StepDefinition } from '../steps/framework'
 import { writeFileAtomic } from './atomicFile'
+import { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep } from '../../src-shared/batchModel'
 
-export const RECIPE_FORMAT = 'hdmea-batch-recipe'
-export const RECIPE_VERSION = 1
-
-export interface RecipeStep {
-  step: string
-  /** Only the parameters the user set; defaults are filled in by the step when it runs. */
-  params: Record<string, unknown>
-}
-
-export interface Recipe {
-  format: typeof RECIPE_FORMAT
-  version: typeof RECIPE_VERSION
-  name: string
-  steps: RecipeStep[]
-  /** Where the archives go; null means "given when the batch starts" (the CLI's --out). */
-  outputDir: string | null
-  /** Write a checkpoint after each step so an interrupted recording resumes from its last step. */
-  checkpoint: boolean
-}
+export { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep }
 
 /** Parameters that come from each recording, never from the recipe. */
 export const PER_RECORDING_PARAMS = ['cmcr_path', 'cmtr_path', 'dataset_id'] as const

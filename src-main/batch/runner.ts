@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { TaskPool } from '../pool/taskPool'
-import { CancelledError, ConfigurationError, FileAccessError, describeError, throwIfAborted } from '../session/errors'
+import { CancelledError, ConfigurationError, FileAccessError, describeError, throwIfAborted } from '../../src-shared/errors'
 import { PipelineSession, createSession, isoNow } from '../session/session'
 import { runStep, type StepDefinition } from '../steps/framework'
 import type { BatchInput } from './discovery'
@@ -22,7 +22,7 @@ import {
   type BatchSnapshot,
   type BatchSummary,
   type QueueFile,
-} from './model'
+} from '../../src-shared/batchModel'
 import { PER_RECORDING_PARAMS, sameRecipe, type Recipe } from './recipe'
 import {
   appendLog,

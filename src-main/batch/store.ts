@@ -8,9 +8,9 @@
 
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConfigurationError, FileAccessError } from '../session/errors'
+import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 import { writeFileAtomic } from './atomicFile'
-import { ITEM_STATES, QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type QueueFile } from './model'
+import { ITEM_STATES, QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type QueueFile } from '../../src-shared/batchModel'
 import { validateRecipe } from './recipe'
 import type { StepDefinition } from '../steps/framework'
 

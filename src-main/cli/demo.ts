@@ -4,9 +4,9 @@
 
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ensureDemoRecording } from '../demo'
+import { ensureDemoRecording } from '../demoSet'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
-import { CancelledError, describeError } from '../session/errors'
+import { CancelledError, describeError } from '../../src-shared/errors'
 import { createSession, type PipelineSession } from '../session/session'
 import { type Progress, type StepDefinition, runStep } from '../steps/framework'
 import { STEPS } from '../steps/index'

@@ -1,7 +1,7 @@
 // The feature registry: extractors by name. Built-in extractors live one per file in ./extractors/
 // and are listed in ./extractors/index.ts.
 
-import { ConfigurationError } from '../session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 import type { FeatureExtractor } from './types'
 import { parseViewPath } from './unitView'
 import { BUILTIN_EXTRACTORS } from './extractors'

@@ -1,6 +1,6 @@
 // The contract of a feature extractor: a pure computation over one unit seen through a read-only view.
 
-import type { TreeNode } from '../session/tree'
+import type { TreeNode } from '../../src-shared/tree'
 import type { UnitView } from './unitView'
 
 export interface FeatureExtractor {

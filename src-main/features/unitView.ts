@@ -2,7 +2,7 @@
 // view works over a live PipelineSession and over the content of a loaded archive, since both hold
 // units/metadata/stimulus as GroupNodes. Values are returned as copies, so extractors cannot alter them.
 
-import { type GroupNode, type LeafNode, type TreeNode, asFloat64, asNumber, asString, getNode } from '../session/tree'
+import { type GroupNode, type LeafNode, type TreeNode, asFloat64, asNumber, asString, getNode } from '../../src-shared/tree'
 
 export interface ViewSource {
   units: GroupNode

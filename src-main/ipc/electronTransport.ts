@@ -3,8 +3,8 @@
 // (errors thrown across contextBridge would lose their code and path), events pushed on one channel,
 // and the bridge the preload exposes as window.workbench.
 
-import { EVENT_CHANNEL, type EventName, type Events, type PreloadBridge, REQUEST_NAMES, type Reply, isEventName, isRequestName, requestChannel } from './contract'
-import { toWireError } from './wire'
+import { EVENT_CHANNEL, type EventName, type Events, type PreloadBridge, REQUEST_NAMES, type Reply, isEventName, isRequestName, requestChannel } from '../../src-shared/contract'
+import { toWireError } from '../../src-shared/wire'
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: { sender: unknown; senderFrame: unknown }, params: unknown) => Promise<unknown>): void

@@ -10,9 +10,9 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { EventName, Events, Reply } from './contract'
-import { isRequestName } from './contract'
-import { toWireError } from './wire'
+import type { EventName, Events, Reply } from '../../src-shared/contract'
+import { isRequestName } from '../../src-shared/contract'
+import { toWireError } from '../../src-shared/wire'
 
 export interface RequestDispatcher {
   dispatch(name: string, params: unknown): Promise<unknown>

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Piscina } from 'piscina'
-import { CancelledError } from '../session/errors'
+import { CancelledError } from '../../src-shared/errors'
 
 export interface RunTaskOptions {
   signal?: AbortSignal

@@ -3,8 +3,8 @@
 // archives go both ways; see docs/DIFFERENCES.md for where we deliberately differ.
 
 import { basename, extname, join, resolve } from 'node:path'
-import { ConfigurationError, SessionError } from './errors'
-import { type GroupNode, type LeafNode, type TreeNode, group, treeBytes } from './tree'
+import { ConfigurationError, SessionError } from '../../src-shared/errors'
+import { type GroupNode, type LeafNode, type TreeNode, group, treeBytes } from '../../src-shared/tree'
 import { readArchive, saveArchiveFile, type ArchiveContent, type ArchiveFlavour } from '../archive'
 
 export enum SaveState {

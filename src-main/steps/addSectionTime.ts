@@ -2,8 +2,8 @@
 // template (algorithms §1.3-1.4, session-archive §7.2).
 
 import { resolve } from 'node:path'
-import { ConfigurationError, throwIfAborted } from '../session/errors'
-import { type GroupNode, f32, getGroup, group, i64, i64Scalar, str } from '../session/tree'
+import { ConfigurationError, throwIfAborted } from '../../src-shared/errors'
+import { type GroupNode, f32, getGroup, group, i64, i64Scalar, str } from '../../src-shared/tree'
 import { resourcePath } from '../resources'
 import {
   type MovieFrameSections,

@@ -3,9 +3,9 @@
 
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { ConfigurationError, FileAccessError, throwIfAborted } from '../session/errors'
+import { ConfigurationError, FileAccessError, throwIfAborted } from '../../src-shared/errors'
 import type { PipelineSession } from '../session/session'
-import { type GroupNode, asFloat64, f32, getGroup, getNode, i64, i64Scalar, str } from '../session/tree'
+import { type GroupNode, asFloat64, f32, getGroup, getNode, i64, i64Scalar, str } from '../../src-shared/tree'
 import { NpyFormatError, readNpyUint8 } from '../../src-worker/npy'
 import { validateCoverRange } from '../../src-worker/algo/visualSta'
 import type { VisualStaBatchArgs, VisualStaUnitResult } from '../../src-worker/tasks/staTasks'

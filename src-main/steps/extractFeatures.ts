@@ -1,9 +1,9 @@
 // extract_features: runs registered feature extractors on every unit (session-archive §4.4).
 // Results go to units/<id>/features/<name>/data/<key> with metadata {extractor_version, extracted_at}.
 
-import { ConfigurationError, throwIfAborted } from '../session/errors'
+import { ConfigurationError, throwIfAborted } from '../../src-shared/errors'
 import { isoNow } from '../session/session'
-import { type TreeNode, group, str } from '../session/tree'
+import { type TreeNode, group, str } from '../../src-shared/tree'
 import { featureRegistry, type FeatureRegistry } from '../features/registry'
 import { UnitView, parseViewPath } from '../features/unitView'
 import type { FeatureExtractor } from '../features/types'

@@ -3,7 +3,7 @@
 // The wizard, the CLI and the batch queue all go through runStep(), so validation, prerequisites,
 // warnings, cancel and "never half-written" hold everywhere.
 
-import { ConfigurationError, CancelledError, throwIfAborted } from '../session/errors'
+import { ConfigurationError, CancelledError, throwIfAborted } from '../../src-shared/errors'
 import type { PipelineSession } from '../session/session'
 import type { TaskPool } from '../pool/taskPool'
 

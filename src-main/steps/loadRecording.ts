@@ -5,9 +5,9 @@
 
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { ConfigurationError, FileAccessError, type ErrorCode, throwIfAborted } from '../session/errors'
+import { ConfigurationError, FileAccessError, type ErrorCode, throwIfAborted } from '../../src-shared/errors'
 import { deriveDatasetId, validateDatasetId, type PipelineSession } from '../session/session'
-import { type GroupNode, type LeafNode, type TreeNode, f64, f64Scalar, group, i64, scalar, str, strs, u64 } from '../session/tree'
+import { type GroupNode, type LeafNode, type TreeNode, f64, f64Scalar, group, i64, scalar, str, strs, u64 } from '../../src-shared/tree'
 import type { CmtrUnitRef } from '../../src-worker/mcs/cmtrReader'
 import type { TypedValue } from '../../src-worker/mcs/h5util'
 import type { CmcrSummary, CmtrSummary, LightResult, UnitResult } from '../../src-worker/mcs/recordingLoad'

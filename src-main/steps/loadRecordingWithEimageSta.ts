@@ -10,9 +10,9 @@
 // conversion at hdmea's rate estimate, 10-s chunks filtered separately with 50-sample overlaps, the
 // chunk edge rule and the legacy divisor (all spikes in the span). Differences: docs/DIFFERENCES.md.
 
-import { ConfigurationError, FileAccessError, throwIfAborted } from '../session/errors'
+import { ConfigurationError, FileAccessError, throwIfAborted } from '../../src-shared/errors'
 import type { PipelineSession } from '../session/session'
-import { f32, f64Scalar, i64, scalar, str, strs, type TreeNode } from '../session/tree'
+import { f32, f64Scalar, i64, scalar, str, strs, type TreeNode } from '../../src-shared/tree'
 import { validateHighpass } from '../../src-worker/dsp/butterworth'
 import { usToSamples, usToSamplesLegacyTrunc } from '../../src-worker/algo/spikeConversion'
 import { computeEimageSta, type EimageUnitInput } from '../../src-worker/eimage/engine'

@@ -3,9 +3,9 @@
 // (add_section_time_analog) use their section_time rows directly.
 
 import { resolve } from 'node:path'
-import { ConfigurationError, throwIfAborted } from '../session/errors'
+import { ConfigurationError, throwIfAborted } from '../../src-shared/errors'
 import type { PipelineSession } from '../session/session'
-import { type GroupNode, asFloat64, asNumber, f64, getGroup, getNode, group, i64, i64Scalar, str } from '../session/tree'
+import { type GroupNode, asFloat64, asNumber, f64, getGroup, getNode, group, i64, i64Scalar, str } from '../../src-shared/tree'
 import { isoNow } from '../session/session'
 import {
   SECTION_PRE_MARGIN_FRAMES,

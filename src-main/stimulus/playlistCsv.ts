@@ -2,7 +2,7 @@
 // (movie_name, movie_length in display frames). Parsed as data, never evaluated.
 
 import { readFile } from 'node:fs/promises'
-import { ConfigurationError, FileAccessError } from '../session/errors'
+import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 
 export interface CsvRecord {
   /** 1-based line where the record starts. */

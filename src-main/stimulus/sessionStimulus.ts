@@ -2,7 +2,7 @@
 // section times (add_section_time_analog) from playlist ones (add_section_time).
 
 import type { PipelineSession } from '../session/session'
-import { asFloat64, asNumber, asString, getGroup, getNode } from '../session/tree'
+import { asFloat64, asNumber, asString, getGroup, getNode } from '../../src-shared/tree'
 
 /** Frame timestamps (samples): metadata/frame_timestamps, else stimulus/frame_times/default. */
 export function sessionFrameTimestamps(session: PipelineSession): Float64Array | undefined {

@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigurationError } from '../session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 import { resourcesDir } from '../resources'
 import type { TrialConfig } from '../../src-worker/algo/spikeSectioning'
 import { readConfigText } from './playlistCsv'

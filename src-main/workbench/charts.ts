@@ -12,10 +12,10 @@ import type {
   SectionBound,
   UnitRow,
   UnitTableData,
-} from '../ipc/contract'
-import { RequestError } from '../ipc/wire'
+} from '../../src-shared/contract'
+import { RequestError } from '../../src-shared/wire'
 import type { PipelineSession } from '../session/session'
-import { type GroupNode, type NumericNode, type TreeNode, asNumber, getGroup, getNode, numericChildren } from '../session/tree'
+import { type GroupNode, type NumericNode, type TreeNode, asNumber, getGroup, getNode, numericChildren } from '../../src-shared/tree'
 import { lowerBound, minMaxDecimate } from './decimate'
 
 const MAX_FRAME_MARKERS = 2000

@@ -2,8 +2,8 @@
 
 import { join, resolve } from 'node:path'
 import { attachBatch } from '../batch/ipc'
-import { ensureDemoRecording } from '../demo'
-import type { Transport } from '../ipc/contract'
+import { ensureDemoRecording } from '../demoSet'
+import type { Transport } from '../../src-shared/contract'
 import { WorkbenchService } from './service'
 
 export function createWorkbenchService(options: {

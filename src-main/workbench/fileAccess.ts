@@ -4,7 +4,7 @@
 // backoff before it is reported as locked (the renderer then offers Retry).
 
 import { stat as fsStat } from 'node:fs/promises'
-import { RequestError } from '../ipc/wire'
+import { RequestError } from '../../src-shared/wire'
 
 export type PathKind = 'drive' | 'unc' | 'posix' | 'relative'
 

@@ -3,8 +3,8 @@
 
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path'
-import type { DirListing, FileEntry } from '../ipc/contract'
-import { RequestError } from '../ipc/wire'
+import type { DirListing, FileEntry } from '../../src-shared/contract'
+import { RequestError } from '../../src-shared/wire'
 import { probePath } from './fileAccess'
 
 export function isInside(child: string, parent: string): boolean {

@@ -20,11 +20,11 @@ import type {
   Transport,
   ValidationResult,
   WireError,
-} from '../ipc/contract'
-import { isRequestName } from '../ipc/contract'
-import { RequestError, toWireError } from '../ipc/wire'
+} from '../../src-shared/contract'
+import { isRequestName } from '../../src-shared/contract'
+import { RequestError, toWireError } from '../../src-shared/wire'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
-import { CancelledError } from '../session/errors'
+import { CancelledError } from '../../src-shared/errors'
 import { PipelineSession, createSession } from '../session/session'
 import {
   type StepDefinition,

@@ -4,8 +4,8 @@
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import type { RecentArchive, RecentRecording, Settings } from '../ipc/contract'
-import { RequestError } from '../ipc/wire'
+import type { RecentArchive, RecentRecording, Settings } from '../../src-shared/contract'
+import { RequestError } from '../../src-shared/wire'
 
 export interface StoredState {
   settings: Settings

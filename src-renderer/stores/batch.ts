@@ -3,8 +3,8 @@
 
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ItemState } from '../../src-main/batch/model'
-import type { BatchItem, BatchOptions, BatchSnapshot, WireError } from '../../src-main/ipc/contract'
+import type { ItemState } from '../../src-shared/batchModel'
+import type { BatchItem, BatchOptions, BatchSnapshot, WireError } from '../../src-shared/contract'
 import { api } from '../api'
 import { errorOf, useWorkbench } from './workbench'
 

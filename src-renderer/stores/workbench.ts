@@ -15,7 +15,7 @@ import type {
   StepInfo,
   UnitTableData,
   WireError,
-} from '../../src-main/ipc/contract'
+} from '../../src-shared/contract'
 import { api, onConnectionChange, RemoteError, type ConnectionState } from '../api'
 
 const MAX_LOG = 1000

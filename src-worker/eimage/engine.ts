@@ -4,7 +4,7 @@
 // own SharedArrayBuffer. Memory is two slabs, one heap read buffer and the ranges' state, whatever
 // the recording length (eimageMemoryBound).
 
-import { CancelledError } from '../../src-main/session/errors'
+import { CancelledError } from '../../src-shared/errors'
 import { butterworthHighpassSos } from '../dsp/butterworth'
 import type { CmcrFile } from '../mcs/cmcrReader'
 import type { EimageFinishTask, EimageSlabTask } from '../tasks/eimageTasks'

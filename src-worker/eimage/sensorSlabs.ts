@@ -7,7 +7,7 @@
 // the same way); other dtypes fall back to the reader's converting slab read.
 
 import h5wasm, { Module, type Dataset, type File as H5File } from 'h5wasm/node'
-import { FileAccessError } from '../../src-main/session/errors'
+import { FileAccessError } from '../../src-shared/errors'
 import type { CmcrFile } from '../mcs/cmcrReader'
 import { h5ready, openHdf5ReadOnly } from '../mcs/h5util'
 

@@ -12,7 +12,7 @@
 // Nothing here reads a dataset whole except the analog rows a caller asks for, in slabs.
 
 import type { Dataset, File as H5File, Group } from 'h5wasm/node'
-import { FileAccessError } from '../../src-main/session/errors'
+import { FileAccessError } from '../../src-shared/errors'
 import {
   type AttrValue,
   attrNumber,

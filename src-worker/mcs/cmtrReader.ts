@@ -8,7 +8,7 @@
 //   source signal, one float per recording sample) is never read.
 
 import type { Dataset, File as H5File, Group } from 'h5wasm/node'
-import { FileAccessError } from '../../src-main/session/errors'
+import { FileAccessError } from '../../src-shared/errors'
 import {
   type AttrValue,
   type FieldSpec,

@@ -5,7 +5,7 @@
 
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import h5wasm, { Module, type Dataset, type File as H5File, type Group } from 'h5wasm/node'
-import { FileAccessError } from '../../src-main/session/errors'
+import { FileAccessError } from '../../src-shared/errors'
 import { hdf5Reason, h5wasmReady } from '../hdf5/h5wasmModule'
 
 export type AttrValue = number | string | number[] | string[]

@@ -16,7 +16,7 @@ import {
   str,
   strs,
   u64,
-} from '../../src-main/session/tree'
+} from '../../src-shared/tree'
 import { detectFrameTimestamps } from '../algo/frameTimestamps'
 import { computeFiringRate } from '../algo/firingRate'
 import { usToSamples } from '../algo/spikeConversion'

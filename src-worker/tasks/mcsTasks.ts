@@ -3,7 +3,7 @@
 // error loses its code and path when it crosses the thread boundary.
 
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { WorkbenchError } from '../../src-main/session/errors'
+import { WorkbenchError } from '../../src-shared/errors'
 import type { CmtrUnitRef } from '../mcs/cmtrReader'
 import { type CmcrSummary, type CmtrSummary, type LightResult, type UnitResult, collectBuffers, loadLight, loadUnits, summariseCmcr, summariseCmtr } from '../mcs/recordingLoad'
 

@@ -15,7 +15,7 @@ import { runInNewContext } from 'node:vm'
 import { PipelineSession, isoNow } from '../../src-main/session/session'
 import { type ArchiveFs, nodeArchiveFs, saveArchiveFile, writeArchive } from '../../src-main/archive'
 import { h5ready } from '../../src-main/archive/h5'
-import { f32, f64, group, str, u64 } from '../../src-main/session/tree'
+import { f32, f64, group, str, u64 } from '../../src-shared/tree'
 
 const UNITS = 300
 const SPIKES = 20_000

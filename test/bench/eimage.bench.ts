@@ -19,7 +19,7 @@ import { computeEimageSta } from '../../src-worker/eimage/engine'
 import { DEFAULT_SLAB_BYTES, slabFramesFor } from '../../src-worker/eimage/plan'
 import { openSensorSlabs } from '../../src-worker/eimage/sensorSlabs'
 import { openCmcr } from '../../src-worker/mcs/cmcrReader'
-import { generateRecording, type RecordingTruth } from '../../src-worker/mcs/generator'
+import { generateRecording, type RecordingTruth } from '../../src-worker/synthetic/generator'
 
 const SECONDS = Number(process.env.EIMAGE_BENCH_SECONDS ?? 10)
 const UNITS = Number(process.env.EIMAGE_BENCH_UNITS ?? 100)

@@ -6,10 +6,10 @@
 import { existsSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateRecording } from '../../src-worker/mcs/generator'
+import { generateRecording } from '../../src-worker/synthetic/generator'
 import { createTaskPool } from '../../src-main/pool/taskPool'
 import { createSession } from '../../src-main/session/session'
-import { type NumericNode } from '../../src-main/session/tree'
+import { type NumericNode } from '../../src-shared/tree'
 import { runStep } from '../../src-main/steps/framework'
 import { loadRecordingStep } from '../../src-main/steps/loadRecording'
 

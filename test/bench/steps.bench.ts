@@ -7,13 +7,13 @@ import { join } from 'node:path'
 import { runStep } from '../../src-main/steps/framework'
 import { sectionSpikeTimesStep } from '../../src-main/steps/sectionSpikeTimes'
 import { PipelineSession } from '../../src-main/session/session'
-import { f64Scalar, group, i64, str, u64 } from '../../src-main/session/tree'
+import { f64Scalar, group, i64, str, u64 } from '../../src-shared/tree'
 import { createTaskPool, type TaskPool } from '../../src-main/pool/taskPool'
 import { computeStaStep } from '../../src-main/steps/computeSta'
 import { computeSta } from '../../src-worker/algo/visualSta'
 import { createByteWindowSummer } from '../../src-worker/algo/byteWindowKernel'
 import { encodeNpyUint8 } from '../../src-worker/npy'
-import { mulberry32 } from '../../src-worker/mcs/random'
+import { mulberry32 } from '../../src-worker/synthetic/random'
 
 interface Bench {
   name: string

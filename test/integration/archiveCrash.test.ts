@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PipelineSession } from '../../src-main/session/session'
-import { f64, str } from '../../src-main/session/tree'
+import { f64, str } from '../../src-shared/tree'
 import { readArchive } from '../../src-main/archive'
 
 let dir: string

@@ -2,8 +2,8 @@
 // files apply), a short sensor movie, each recording in its own folder with its noise movie in stimuli/.
 
 import { join } from 'node:path'
-import { DEMO_ANALOG_STEPS, DEMO_MOVIES } from '../../src-main/demo'
-import { generateRecording, type GeneratedRecording } from '../../src-worker/mcs/generator'
+import { DEMO_ANALOG_STEPS, DEMO_MOVIES } from '../../src-main/demoSet'
+import { generateRecording, type GeneratedRecording } from '../../src-worker/synthetic/generator'
 
 export const BATCH_UNITS = 6
 

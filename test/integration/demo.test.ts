@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readArchive, type ArchiveContent } from '../../src-main/archive'
-import { type GroupNode, type NumericNode, getNode, numericChildren } from '../../src-main/session/tree'
+import { type GroupNode, type NumericNode, getNode, numericChildren } from '../../src-shared/tree'
 import { resourcePath } from '../../src-main/resources'
 
 const CLI = resolve(import.meta.dirname, '../../out/main/cli.js')

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskPool, type TaskPool } from '../../src-main/pool/taskPool'
-import { CancelledError } from '../../src-main/session/errors'
+import { CancelledError } from '../../src-shared/errors'
 import { butterworthHighpassSos } from '../../src-worker/dsp/butterworth'
 import { sosfiltfilt } from '../../src-worker/dsp/sosfilt'
 import { computeEimageSta, type EimageRequest } from '../../src-worker/eimage/engine'
 import { openCmcr, type CmcrFile } from '../../src-worker/mcs/cmcrReader'
-import { generateRecording, type RecordingTruth } from '../../src-worker/mcs/generator'
-import { spatialWeight, spikeTimeCourse, FOOTPRINT_RADIUS } from '../../src-worker/mcs/syntheticModel'
+import { generateRecording, type RecordingTruth } from '../../src-worker/synthetic/generator'
+import { spatialWeight, spikeTimeCourse, FOOTPRINT_RADIUS } from '../../src-worker/synthetic/syntheticModel'
 
 const PRE = 10
 const POST = 40

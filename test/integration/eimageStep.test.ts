@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskPool, type TaskPool } from '../../src-main/pool/taskPool'
-import { CancelledError, ConfigurationError } from '../../src-main/session/errors'
+import { CancelledError, ConfigurationError } from '../../src-shared/errors'
 import { createSession } from '../../src-main/session/session'
-import { asNumber, asString, getNode, type NumericNode } from '../../src-main/session/tree'
+import { asNumber, asString, getNode, type NumericNode } from '../../src-shared/tree'
 import { runStep } from '../../src-main/steps/framework'
 import { getStep } from '../../src-main/steps/index'
 import { loadRecordingWithEimageStaStep as step } from '../../src-main/steps/loadRecordingWithEimageSta'
-import { generateRecording, type GeneratedRecording } from '../../src-worker/mcs/generator'
+import { generateRecording, type GeneratedRecording } from '../../src-worker/synthetic/generator'
 
 const G = 65
 let dir: string

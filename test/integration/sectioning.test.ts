@@ -6,14 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_ANALOG_STEPS, DEMO_MOVIES, DEMO_PLAYLIST } from '../../src-main/demo'
+import { DEMO_ANALOG_STEPS, DEMO_MOVIES, DEMO_PLAYLIST } from '../../src-main/demoSet'
 import { createTaskPool, type TaskPool } from '../../src-main/pool/taskPool'
 import { resourcePath } from '../../src-main/resources'
 import { PipelineSession } from '../../src-main/session/session'
-import { type NumericNode, asFloat64, getNode } from '../../src-main/session/tree'
+import { type NumericNode, asFloat64, getNode } from '../../src-shared/tree'
 import { runStep } from '../../src-main/steps/framework'
 import { getStep } from '../../src-main/steps/index'
-import { generateRecording, type RecordingTruth } from '../../src-worker/mcs/generator'
+import { generateRecording, type RecordingTruth } from '../../src-worker/synthetic/generator'
 
 const dir = mkdtempSync(join(tmpdir(), 'sectioning-it-'))
 let pool: TaskPool

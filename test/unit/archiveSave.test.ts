@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ArchiveContent, type ArchiveFs, nodeArchiveFs, readArchive, saveArchiveFile } from '../../src-main/archive'
-import { CancelledError, FileAccessError, SessionError } from '../../src-main/session/errors'
-import { f32, f64, group, str } from '../../src-main/session/tree'
+import { CancelledError, FileAccessError, SessionError } from '../../src-shared/errors'
+import { f32, f64, group, str } from '../../src-shared/tree'
 
 let dir: string
 beforeAll(() => {

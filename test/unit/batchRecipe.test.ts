@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quickStartRecipe } from '../../src-main/batch/defaultRecipe'
 import { loadRecipe, sameRecipe, saveRecipe, validateRecipe } from '../../src-main/batch/recipe'
-import { ConfigurationError } from '../../src-main/session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 import type { StepDefinition } from '../../src-main/steps/framework'
 
 // Test doubles of the step interface: only ids, parameter schemas and prerequisites matter here.

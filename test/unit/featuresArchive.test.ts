@@ -8,7 +8,7 @@ import { frifExtractor } from '../../src-main/features/extractors/frif'
 import { extractFeaturesStep } from '../../src-main/steps/extractFeatures'
 import { runStep } from '../../src-main/steps/framework'
 import { PipelineSession } from '../../src-main/session/session'
-import { f64, getNode, group, i64, scalar, type NumericNode } from '../../src-main/session/tree'
+import { f64, getNode, group, i64, scalar, type NumericNode } from '../../src-shared/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
 const dir = mkdtempSync(join(tmpdir(), 'features-archive-'))

@@ -2,9 +2,9 @@
 // between the preload bridge and the main-process binding exactly as Electron would (invoke/handle by
 // channel, send/on for events).
 import { describe, expect, it } from 'vitest'
-import { EVENT_CHANNEL, type EventName, type Events, REQUEST_NAMES, requestChannel } from '../../src-main/ipc/contract'
+import { EVENT_CHANNEL, type EventName, type Events, REQUEST_NAMES, requestChannel } from '../../src-shared/contract'
 import { bindMainProcess, createPreloadBridge, type IpcMainLike, type IpcRendererLike } from '../../src-main/ipc/electronTransport'
-import { ConfigurationError } from '../../src-main/session/errors'
+import { ConfigurationError } from '../../src-shared/errors'
 
 type Listener = <E extends EventName>(name: E, payload: Events[E]) => void
 type Handler = (event: { sender: unknown; senderFrame: unknown }, params: unknown) => Promise<unknown>

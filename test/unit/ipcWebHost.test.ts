@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import type { EventName, Events } from '../../src-main/ipc/contract'
-import { REQUEST_NAMES } from '../../src-main/ipc/contract'
+import type { EventName, Events } from '../../src-shared/contract'
+import { REQUEST_NAMES } from '../../src-shared/contract'
 import { type WebHost, startWebHost } from '../../src-main/ipc/webHost'
-import { FileAccessError } from '../../src-main/session/errors'
+import { FileAccessError } from '../../src-shared/errors'
 
 type Listener = <E extends EventName>(name: E, payload: Events[E]) => void
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DEMO_ANALOG_DURATION_S, DEMO_ANALOG_STEPS, DEMO_MOVIES, DEMO_NOISE_MOVIE, DEMO_PLAYLIST } from '../../src-main/demo'
+import { DEMO_ANALOG_DURATION_S, DEMO_ANALOG_STEPS, DEMO_MOVIES, DEMO_NOISE_MOVIE, DEMO_PLAYLIST } from '../../src-main/demoSet'
 import { resourcePath } from '../../src-main/resources'
 
 // The demo recording is generated from DEMO_MOVIES; the steps read resources/demo. They must agree.

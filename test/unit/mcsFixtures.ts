@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type GeneratedRecording, type GeneratorOptions, generateRecording } from '../../src-worker/mcs/generator'
-import type { SynthMovie } from '../../src-worker/mcs/syntheticModel'
+import { type GeneratedRecording, type GeneratorOptions, generateRecording } from '../../src-worker/synthetic/generator'
+import type { SynthMovie } from '../../src-worker/synthetic/syntheticModel'
 
 export const SMALL_PLAYLIST: SynthMovie[] = [
   { name: 'movie_gray', frames: 20, kind: 'baseline' },

@@ -4,8 +4,8 @@ import { runStep } from '../../src-main/steps/framework'
 import { addSectionTimeAnalogStep } from '../../src-main/steps/addSectionTimeAnalog'
 import { sectionSpikeTimesStep } from '../../src-main/steps/sectionSpikeTimes'
 import { PipelineSession } from '../../src-main/session/session'
-import { ConfigurationError } from '../../src-main/session/errors'
-import { f32, f64Scalar, getNode, group, i64, u64, type NumericNode, type StringNode } from '../../src-main/session/tree'
+import { ConfigurationError } from '../../src-shared/errors'
+import { f32, f64Scalar, getNode, group, i64, u64, type NumericNode, type StringNode } from '../../src-shared/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
 const noPool: TaskPool = {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { runStep } from '../../src-main/steps/framework'
 import { addSectionTimeStep } from '../../src-main/steps/addSectionTime'
 import { PipelineSession } from '../../src-main/session/session'
-import { CancelledError, ConfigurationError, FileAccessError } from '../../src-main/session/errors'
-import { f32, f64Scalar, getNode, i64, str, u64, type NumericNode, type StringNode } from '../../src-main/session/tree'
+import { CancelledError, ConfigurationError, FileAccessError } from '../../src-shared/errors'
+import { f32, f64Scalar, getNode, i64, str, u64, type NumericNode, type StringNode } from '../../src-shared/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
 const noPool: TaskPool = {

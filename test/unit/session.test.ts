@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PipelineSession, SaveState, createSession, deriveDatasetId, isoNow, sortUnitIds } from '../../src-main/session/session'
-import { ConfigurationError, SessionError } from '../../src-main/session/errors'
-import { type GroupNode, f32, f64, group, i64, numeric, str, u64 } from '../../src-main/session/tree'
+import { ConfigurationError, SessionError } from '../../src-shared/errors'
+import { type GroupNode, f32, f64, group, i64, numeric, str, u64 } from '../../src-shared/tree'
 import { readArchive } from '../../src-main/archive'
 import { assertPrerequisites, type StepDefinition } from '../../src-main/steps/framework'
 

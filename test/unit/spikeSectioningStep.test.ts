@@ -6,7 +6,7 @@ import { runStep } from '../../src-main/steps/framework'
 import { addSectionTimeStep } from '../../src-main/steps/addSectionTime'
 import { sectionSpikeTimesStep } from '../../src-main/steps/sectionSpikeTimes'
 import { PipelineSession } from '../../src-main/session/session'
-import { f64Scalar, getGroup, getNode, group, i64, str, u64, type NumericNode, type StringNode } from '../../src-main/session/tree'
+import { f64Scalar, getGroup, getNode, group, i64, str, u64, type NumericNode, type StringNode } from '../../src-shared/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
 const noPool: TaskPool = {

@@ -7,8 +7,8 @@ import {
   type StepDefinition,
 } from '../../src-main/steps/framework'
 import { PipelineSession } from '../../src-main/session/session'
-import { CancelledError, ConfigurationError } from '../../src-main/session/errors'
-import { f64, getNode, i64Scalar } from '../../src-main/session/tree'
+import { CancelledError, ConfigurationError } from '../../src-shared/errors'
+import { f64, getNode, i64Scalar } from '../../src-shared/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
 // Steps here never reach the pool; a pool that refuses keeps that honest.

@@ -19,7 +19,7 @@ import {
   parseStrictJson,
 } from '../../src-main/stimulus/stimulusConfig'
 import { resourcePath } from '../../src-main/resources'
-import { ConfigurationError, FileAccessError } from '../../src-main/session/errors'
+import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 
 describe('CSV parsing', () => {
   it('handles quotes, commas and line breaks inside quotes, "" escapes, BOM, CRLF and blank lines', () => {

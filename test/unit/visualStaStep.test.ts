@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeStaStep, chooseNoiseMovie, firstTrialSpikes } from '../../src-main/steps/computeSta'
 import { runStep } from '../../src-main/steps/framework'
 import { PipelineSession } from '../../src-main/session/session'
-import { f64, getNode, group, i64, type GroupNode } from '../../src-main/session/tree'
+import { f64, getNode, group, i64, type GroupNode } from '../../src-shared/tree'
 import { createTaskPool, type TaskPool } from '../../src-main/pool/taskPool'
 import { encodeNpyUint8 } from '../../src-worker/npy'
-import { CancelledError } from '../../src-main/session/errors'
+import { CancelledError } from '../../src-shared/errors'
 
 const MOVIE = 'dense_noise_test'
 const FRAMES = 100

@@ -1,7 +1,7 @@
 // Chart data taken out of a session, checked against closed-form inputs.
 import { describe, expect, it } from 'vitest'
 import { PipelineSession } from '../../src-main/session/session'
-import { f32, f64, f64Scalar, group, i64, numeric, u64 } from '../../src-main/session/tree'
+import { f32, f64, f64Scalar, group, i64, numeric, u64 } from '../../src-shared/tree'
 import { cubeFromNode, firingRateData, lightReferenceData, rasterData, staData, unitTable } from '../../src-main/workbench/charts'
 import { lowerBound, minMaxDecimate } from '../../src-main/workbench/decimate'
 

@@ -2,7 +2,7 @@
 // naming the file (simulated with an injected stat, since this machine has no shares).
 import { describe, expect, it } from 'vitest'
 import { classifyPath, normalizeUserPath, probePath } from '../../src-main/workbench/fileAccess'
-import { RequestError } from '../../src-main/ipc/wire'
+import { RequestError } from '../../src-shared/wire'
 
 const errno = (code: string) => Object.assign(new Error(code), { code })
 const fileStat = { size: 1234, isDirectory: () => false }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SessionSnapshot } from '../../src-main/ipc/contract'
+import type { SessionSnapshot } from '../../src-shared/contract'
 import { WorkbenchService } from '../../src-main/workbench/service'
 
 let dir: string

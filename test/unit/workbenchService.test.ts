@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { EventName, Events, JobFinished, SessionSnapshot } from '../../src-main/ipc/contract'
+import type { EventName, Events, JobFinished, SessionSnapshot } from '../../src-shared/contract'
 import type { TaskPool } from '../../src-main/pool/taskPool'
-import { FileAccessError } from '../../src-main/session/errors'
-import { f64, group, u64 } from '../../src-main/session/tree'
+import { FileAccessError } from '../../src-shared/errors'
+import { f64, group, u64 } from '../../src-shared/tree'
 import type { StepDefinition } from '../../src-main/steps/framework'
 import { WorkbenchService } from '../../src-main/workbench/service'
 

@@ -1,6 +1,6 @@
 // "frif": firing rate in every inter-frame interval of the display (algorithms §5), in samples.
 
-import { f32, f64 } from '../../session/tree'
+import { f32, f64 } from '../../../src-shared/tree'
 import { computeFrif } from '../../../src-worker/algo/frif'
 import type { FeatureExtractor } from '../types'
 

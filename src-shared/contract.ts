@@ -4,8 +4,7 @@
 // REQUEST_NAMES, and a handler in the workbench service; the preload and both transports pick it up.
 // Everything here is plain JSON data (no typed arrays, no class instances).
 
-import type { BatchItem, BatchOptions, BatchSnapshot } from '../batch/model'
-import type { Recipe } from '../batch/recipe'
+import type { BatchItem, BatchOptions, BatchSnapshot, Recipe } from './batchModel'
 
 export type { BatchItem, BatchOptions, BatchSnapshot, Recipe }
 

@@ -1,4 +1,4 @@
-// Headless entry: `node out/main/cli.js <command> ...`. Each command lives in src-main/cli/.
+// Headless entry: `node out/main/cli.js <command> ...`. Each command lives beside this file in src-main/cli/.
 
 const USAGE = `usage: hdmea-workbench <command> [options]
 
@@ -11,9 +11,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'demo':
-      return (await import('./cli/demo')).runDemoCommand(rest)
+      return (await import('./demo')).runDemoCommand(rest)
     case 'batch':
-      return (await import('./cli/batch')).runBatchCommand(rest)
+      return (await import('./batch')).runBatchCommand(rest)
     case undefined:
     case '-h':
     case '--help':

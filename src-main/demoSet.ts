@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generateRecording } from '../src-worker/mcs/generator'
-import type { SynthMovie } from '../src-worker/mcs/syntheticModel'
+import { generateRecording } from '../src-worker/synthetic/generator'
+import type { SynthMovie } from '../src-worker/synthetic/syntheticModel'
 import { resourcePath } from './resources'
 
 export const DEMO_STEM = 'synthetic_demo'

@@ -20,7 +20,7 @@ import h5wasm, { type Group } from 'h5wasm/node'
 import { Rng } from './random'
 import { createCompoundDataset, compoundLayout, identity, numAttr, putField, strAttr, timeSpanAttrs, writeCompoundTable, type CompoundField } from './mcsWriter'
 import { writeNpyUint8 } from './npyWriter'
-import { h5ready } from './h5util'
+import { h5ready } from '../mcs/h5util'
 import {
   FOOTPRINT_POST,
   FOOTPRINT_PRE,

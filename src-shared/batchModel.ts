@@ -1,8 +1,6 @@
 // The batch queue's data: items and their states, options, and the persisted queue file's shape.
 // Plain JSON-able objects, shared (type-only) with the renderer through the IPC contract.
 
-import type { Recipe } from './recipe'
-
 export type ItemState = 'queued' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled'
 
 export const ITEM_STATES: readonly ItemState[] = ['queued', 'running', 'done', 'skipped', 'failed', 'cancelled']
@@ -98,4 +96,26 @@ export function countStates(items: readonly BatchItem[]): Record<ItemState, numb
   const counts = Object.fromEntries(ITEM_STATES.map((s) => [s, 0])) as Record<ItemState, number>
   for (const item of items) counts[item.state]++
   return counts
+}
+
+// ---------- recipes (validated and loaded in src-main/batch/recipe.ts) ----------
+
+export const RECIPE_FORMAT = 'hdmea-batch-recipe'
+export const RECIPE_VERSION = 1
+
+export interface RecipeStep {
+  step: string
+  /** Only the parameters the user set; defaults are filled in by the step when it runs. */
+  params: Record<string, unknown>
+}
+
+export interface Recipe {
+  format: typeof RECIPE_FORMAT
+  version: typeof RECIPE_VERSION
+  name: string
+  steps: RecipeStep[]
+  /** Where the archives go; null means "given when the batch starts" (the CLI's --out). */
+  outputDir: string | null
+  /** Write a checkpoint after each step so an interrupted recording resumes from its last step. */
+  checkpoint: boolean
 }
