@@ -1,50 +1,31 @@
 // The backend both transports call: one current session, steps run as jobs (progress, ETA, cancel),
 // save / save as / checkpoint / resume, recent files, file checks and browsing, settings, a log, and
-// chart data. Transports only move requests and events; every rule lives here.
+// chart data. Transports only move requests and events; every rule lives here. This class wires the
+// parts together and maps request names onto them:
+//   requestRegistry (dispatch), eventHub (events), activityLog (the log), pathGuard (allowed folders),
+//   currentSession + sessionLifecycle (open/resume/save/checkpoint), stepJobs (steps), snapshot.
 
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import type {
-  AppInfo,
-  EventName,
-  Events,
-  JobInfo,
-  LogEntry,
-  ParamInfo,
-  ParamsOf,
-  RequestName,
-  ResultOf,
-  SessionSnapshot,
-  StepInfo,
-  StepStatus,
-  Transport,
-  ValidationResult,
-  WireError,
-} from '../../src-shared/contract'
-import { isRequestName } from '../../src-shared/contract'
-import { RequestError, toWireError } from '../../src-shared/wire'
-import { createTaskPool, type TaskPool } from '../pool/taskPool'
-import { CancelledError } from '../../src-shared/errors'
-import { PipelineSession, createSession } from '../session/session'
-import {
-  type StepDefinition,
-  assertPrerequisites,
-  defaultParams,
-  missingPrerequisites,
-  resolveParams,
-  runStep,
-} from '../steps/framework'
+import { join, resolve } from 'node:path'
+import type { AppInfo, EventName, Events, LogEntry, RequestName, SessionSnapshot, Transport } from '../../src-shared/contract'
+import { RequestError } from '../../src-shared/wire'
+import type { TaskPool } from '../pool/taskPool'
+import type { StepDefinition } from '../steps/framework'
 import { STEPS } from '../steps/index'
+import { ActivityLog } from './activityLog'
 import { eimageData, firingRateData, lightReferenceData, rasterData, staData, unitTable } from './charts'
-import { classifyPath, normalizeUserPath, probePath } from './fileAccess'
+import { CurrentSession } from './currentSession'
+import { type EventListener, EventHub } from './eventHub'
+import { probePath } from './fileAccess'
 import { isInside, listDir } from './fileBrowser'
+import { PathGuard } from './pathGuard'
+import { type Handler, RequestRegistry } from './requestRegistry'
+import { type DemoRecordingInfo, SessionLifecycle } from './sessionLifecycle'
 import { SettingsStore } from './settings'
+import { buildSnapshot, stepInfo } from './snapshot'
+import { StepJobs } from './stepJobs'
+import type { WorkbenchContext } from './workbenchContext'
 
-export interface DemoRecordingInfo {
-  cmcrPath: string
-  cmtrPath: string
-  recommendedParams?: Record<string, Record<string, unknown>>
-}
+export type { DemoRecordingInfo } from './sessionLifecycle'
 
 export interface WorkbenchOptions {
   transport: Transport
@@ -60,36 +41,18 @@ export interface WorkbenchOptions {
   version?: string
 }
 
-type Handler<K extends RequestName> = (params: ParamsOf<K>) => Promise<ResultOf<K>> | ResultOf<K>
-type EventListener = <E extends EventName>(name: E, payload: Events[E]) => void
-
-interface RunningJob extends JobInfo {
-  controller: AbortController
-}
-
-const MAX_LOG = 2000
-const PROGRESS_INTERVAL_MS = 100
-
 export class WorkbenchService {
   readonly transport: Transport
   readonly workdir: string
-  private readonly store: SettingsStore
-  private readonly handlers = new Map<string, Handler<any>>()
-  private readonly listeners = new Set<EventListener>()
   private readonly options: WorkbenchOptions
-  private session: PipelineSession | null = null
-  /** The file this service last saved the session to (a plain Save goes there again without asking). */
-  private savedPath: string | null = null
-  private openedFrom: string | null = null
-  private job: RunningJob | null = null
-  private pool: TaskPool | null = null
-  private stepErrors = new Map<string, WireError>()
-  private stepSummaries = new Map<string, string>()
-  private recommended: Record<string, Record<string, unknown>> = {}
-  private log: LogEntry[] = []
-  private logSeq = 0
-  private memoryWarned = false
-  private jobCounter = 0
+  private readonly store: SettingsStore
+  private readonly requests = new RequestRegistry()
+  private readonly events: EventHub
+  private readonly log: ActivityLog
+  private readonly guard: PathGuard
+  private readonly current = new CurrentSession()
+  private readonly jobs: StepJobs
+  private readonly lifecycle: SessionLifecycle
 
   constructor(options: WorkbenchOptions) {
     this.options = options
@@ -98,6 +61,22 @@ export class WorkbenchService {
     this.store = new SettingsStore(join(options.configDir ?? join(this.workdir, '.workbench'), 'settings.json'), this.workdir)
     // Browser mode: the allowed folders are those of this start (the working folder plus allowFolders()).
     if (this.transport === 'web') this.store.update({ allowedFolders: [this.workdir] })
+    this.events = new EventHub((message) => this.log.record('warn', message))
+    this.log = new ActivityLog((entry) => this.events.emit('log', entry))
+    this.guard = new PathGuard(this.transport, () => this.store.settings.allowedFolders)
+    const ctx: WorkbenchContext = {
+      steps: this.steps,
+      current: this.current,
+      store: this.store,
+      guard: this.guard,
+      log: this.log,
+      emit: (name, payload) => this.emit(name, payload),
+      snapshot: () => this.snapshot(),
+      emitSession: () => this.emitSession(),
+      requireIdle: (what) => this.jobs.requireIdle(what),
+    }
+    this.jobs = new StepJobs(ctx, options.createPool)
+    this.lifecycle = new SessionLifecycle(ctx, options.demo)
     this.registerAll()
   }
 
@@ -109,7 +88,7 @@ export class WorkbenchService {
 
   /** Adds or replaces the handler of one request (the Electron shell adds the native dialogs; batch adds its own). */
   register<K extends RequestName>(name: K, handler: Handler<K>): void {
-    this.handlers.set(name, handler)
+    this.requests.register(name, handler)
   }
 
   /** Adds folders to the browser-mode allow list (persisted in the settings). */
@@ -119,62 +98,54 @@ export class WorkbenchService {
   }
 
   onEvent(listener: EventListener): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.events.on(listener)
   }
 
   emit<E extends EventName>(name: E, payload: Events[E]): void {
-    for (const l of this.listeners) {
-      try {
-        l(name, payload)
-      } catch (err) {
-        // A broken listener (a closed socket) must not stop the others; noted without another event,
-        // which could fail the same way.
-        this.pushLog({ seq: ++this.logSeq, time: new Date().toISOString(), level: 'warn', message: `event listener failed: ${toWireError(err).message}` })
-      }
-    }
+    this.events.emit(name, payload)
   }
 
   /** Runs one request by name; unknown names and bad params are errors like any other. */
-  async dispatch(name: string, params: unknown): Promise<unknown> {
-    if (!isRequestName(name) || !this.handlers.has(name)) {
-      throw new RequestError('UNKNOWN_REQUEST', `Unknown request '${name}'`)
-    }
-    if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-      throw new RequestError('BAD_REQUEST', `Request '${name}' needs an object of parameters`)
-    }
-    return await this.handlers.get(name)!((params ?? {}) as never)
+  dispatch(name: string, params: unknown): Promise<unknown> {
+    return this.requests.dispatch(name, params)
   }
 
   async close(): Promise<void> {
-    this.job?.controller.abort()
-    await this.pool?.destroy()
-    this.pool = null
+    await this.jobs.close()
+  }
+
+  addLog(level: LogEntry['level'], message: string, step?: string): void {
+    this.log.add(level, message, step)
+  }
+
+  snapshot(): SessionSnapshot | null {
+    return buildSnapshot(this.current, this.steps, this.jobs.running, this.store.settings.memoryWarningGb, this.remembered())
+  }
+
+  private remembered(): Record<string, Record<string, unknown>> {
+    const s = this.current.session
+    return s ? this.store.stepParams(s.datasetId) : {}
+  }
+
+  private emitSession(): SessionSnapshot | null {
+    const snap = this.snapshot()
+    if (snap?.memoryWarning && !this.current.memoryWarned) {
+      this.current.memoryWarned = true
+      this.log.add('warn', `Memory estimate ${(snap.memoryBytes / 1024 ** 3).toFixed(2)} GB is above the ${this.store.settings.memoryWarningGb} GB warning threshold`)
+    }
+    this.emit('session.changed', snap)
+    return snap
   }
 
   // ---------- the handlers ----------
 
   private registerAll(): void {
+    const session = () => this.current.require()
     this.register('app.info', () => this.appInfo())
     this.register('steps.list', () => this.steps.map(stepInfo))
     this.register('settings.get', () => this.store.settings)
     this.register('settings.set', (p) => {
-      if (this.transport === 'web') {
-        // A browser page must not widen its own reach: the allowed folders are fixed when the host starts,
-        // and the output folder has to lie inside them.
-        const current = this.store.settings.allowedFolders.map((f) => resolve(f))
-        if (p.allowedFolders !== undefined && !sameFolders(p.allowedFolders.map((f) => resolve(f)), current)) {
-          throw new RequestError('FORBIDDEN', 'In browser mode the allowed folders are set when the web host starts (--allow DIR)', {
-            parameter: 'allowedFolders',
-          })
-        }
-        if (p.outputDir !== undefined && !current.some((r) => isInside(resolve(p.outputDir!), r))) {
-          throw new RequestError('FORBIDDEN', `In browser mode the output folder must be inside an allowed folder (${current.join(', ')})`, {
-            parameter: 'outputDir',
-            path: p.outputDir,
-          })
-        }
-      }
+      if (this.transport === 'web') this.refuseWideningInBrowser(p)
       const s = this.store.update(p)
       this.emitSession()
       return s
@@ -184,44 +155,51 @@ export class WorkbenchService {
       archives: this.store.state.recentArchives,
     }))
     this.register('files.list', async (p) => {
-      this.requireWebBrowsing()
+      this.guard.requireWebBrowsing()
       return listDir(p.dir, this.store.settings.allowedFolders, p.extensions)
     })
-    this.register('files.check', async (p) => {
-      const path = await this.guardExisting(p.path)
-      return probePath(path)
-    })
+    this.register('files.check', async (p) => probePath(await this.guard.existing(p.path)))
     const noDialogs = () => {
       throw new RequestError('UNSUPPORTED', 'Native file dialogs exist only in the desktop app; use the file browser in this window')
     }
     this.register('dialog.open', noDialogs)
     this.register('dialog.save', noDialogs)
     this.register('session.get', () => this.snapshot())
-    this.register('session.open', (p) => this.openRecording(p))
-    this.register('session.openDemo', () => this.openDemo())
+    this.register('session.open', (p) => this.lifecycle.open(p))
+    this.register('session.openDemo', () => this.lifecycle.openDemo())
     this.register('session.close', () => {
-      this.requireIdle('close the session')
-      this.replaceSession(null)
+      this.lifecycle.close()
       return null
     })
-    this.register('session.save', (p) => this.save(p))
-    this.register('session.checkpoint', (p) => this.checkpoint(p))
-    this.register('session.resume', (p) => this.resume(p.path))
-    this.register('step.validate', (p) => this.validate(p.stepId, p.params))
-    this.register('step.run', (p) => this.startStep(p.stepId, p.params))
-    this.register('job.cancel', (p) => {
-      if (!this.job || this.job.jobId !== p.jobId) return { cancelled: false }
-      this.job.controller.abort()
-      this.addLog('info', `Cancelling ${this.job.stepId}…`, this.job.stepId)
-      return { cancelled: true }
-    })
-    this.register('log.list', (p) => this.log.filter((e) => e.seq > (p.since ?? 0)))
-    this.register('chart.units', () => unitTable(this.requireSession()))
-    this.register('chart.lightReference', (p) => lightReferenceData(this.requireSession(), p))
-    this.register('chart.raster', (p) => rasterData(this.requireSession(), p))
-    this.register('chart.firingRate', (p) => firingRateData(this.requireSession(), p))
-    this.register('chart.sta', (p) => staData(this.requireSession(), p))
-    this.register('chart.eimage', (p) => eimageData(this.requireSession(), p))
+    this.register('session.save', (p) => this.lifecycle.save(p))
+    this.register('session.checkpoint', (p) => this.lifecycle.checkpoint(p))
+    this.register('session.resume', (p) => this.lifecycle.resume(p.path))
+    this.register('step.validate', (p) => this.jobs.validate(p.stepId, p.params))
+    this.register('step.run', (p) => this.jobs.start(p.stepId, p.params))
+    this.register('job.cancel', (p) => this.jobs.cancel(p.jobId))
+    this.register('log.list', (p) => this.log.since(p.since ?? 0))
+    this.register('chart.units', () => unitTable(session()))
+    this.register('chart.lightReference', (p) => lightReferenceData(session(), p))
+    this.register('chart.raster', (p) => rasterData(session(), p))
+    this.register('chart.firingRate', (p) => firingRateData(session(), p))
+    this.register('chart.sta', (p) => staData(session(), p))
+    this.register('chart.eimage', (p) => eimageData(session(), p))
+  }
+
+  /** A browser page must not widen its own reach: the allowed folders are fixed when the host starts, and the output folder lies inside them. */
+  private refuseWideningInBrowser(p: { allowedFolders?: string[]; outputDir?: string }): void {
+    const current = this.store.settings.allowedFolders.map((f) => resolve(f))
+    if (p.allowedFolders !== undefined && !sameFolders(p.allowedFolders.map((f) => resolve(f)), current)) {
+      throw new RequestError('FORBIDDEN', 'In browser mode the allowed folders are set when the web host starts (--allow DIR)', {
+        parameter: 'allowedFolders',
+      })
+    }
+    if (p.outputDir !== undefined && !current.some((r) => isInside(resolve(p.outputDir!), r))) {
+      throw new RequestError('FORBIDDEN', `In browser mode the output folder must be inside an allowed folder (${current.join(', ')})`, {
+        parameter: 'outputDir',
+        path: p.outputDir,
+      })
+    }
   }
 
   private appInfo(): AppInfo {
@@ -233,367 +211,11 @@ export class WorkbenchService {
       platform: process.platform,
       workdir: this.workdir,
       allowedFolders: this.store.settings.allowedFolders,
-      demoAvailable: !!this.options.demo,
-    }
-  }
-
-  // ---------- session lifecycle ----------
-
-  private async openRecording(p: ParamsOf<'session.open'>): Promise<SessionSnapshot> {
-    this.requireIdle('open another recording')
-    if (p.outputDir && this.transport === 'web') this.assertAllowed(resolve(p.outputDir))
-    const cmcr = p.cmcrPath ? await this.guardExisting(p.cmcrPath) : null
-    const cmtr = p.cmtrPath ? await this.guardExisting(p.cmtrPath) : null
-    if (!cmcr && !cmtr) throw new RequestError('CONFIGURATION', 'Choose a .cmcr file, a .cmtr file, or both', { parameter: 'cmcrPath' })
-    if (cmcr) await probePath(cmcr, { expect: 'file' })
-    if (cmtr) await probePath(cmtr, { expect: 'file' })
-    const session = createSession({
-      datasetId: p.datasetId?.trim() || undefined,
-      cmcrPath: cmcr,
-      cmtrPath: cmtr,
-      outputDir: p.outputDir ? resolve(p.outputDir) : this.store.settings.outputDir,
-    })
-    this.replaceSession(session)
-    this.store.addRecentRecording({ cmcrPath: cmcr, cmtrPath: cmtr, datasetId: session.datasetId, openedAt: new Date().toISOString() })
-    this.addLog('info', `Opened ${session.datasetId} (${[cmcr, cmtr].filter(Boolean).join(', ')})`)
-    return this.snapshot()!
-  }
-
-  private async openDemo(): Promise<SessionSnapshot> {
-    if (!this.options.demo) throw new RequestError('UNSUPPORTED', 'The demo recording is not available in this build')
-    this.requireIdle('open the demo')
-    this.addLog('info', 'Preparing the demo recording (generated once, a few seconds)…')
-    const demo = await this.options.demo()
-    const snap = await this.openRecording({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath })
-    this.recommended = demo.recommendedParams ?? {}
-    return this.emitSession() ?? snap
-  }
-
-  private async resume(rawPath: string): Promise<SessionSnapshot> {
-    this.requireIdle('resume another session')
-    const path = await this.guardExisting(rawPath)
-    await probePath(path, { expect: 'file' })
-    this.addLog('info', `Resuming from ${path}…`)
-    const session = await PipelineSession.load(path, { outputDir: this.store.settings.outputDir })
-    this.replaceSession(session)
-    this.openedFrom = session.hdf5Path
-    this.emitSession()
-    this.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'opened', at: new Date().toISOString() })
-    this.addLog('info', `Resumed ${session.datasetId}: ${session.unitCount} units, steps ${[...session.completedSteps].join(', ') || 'none'}`)
-    return this.snapshot()!
-  }
-
-  private replaceSession(session: PipelineSession | null): void {
-    this.session = session
-    this.savedPath = null
-    this.openedFrom = null
-    this.stepErrors.clear()
-    this.stepSummaries.clear()
-    this.recommended = {}
-    this.memoryWarned = false
-    this.emitSession()
-  }
-
-  private async save(p: ParamsOf<'session.save'>): Promise<ResultOf<'session.save'>> {
-    const session = this.requireSession()
-    this.requireIdle('save')
-    const target = p.path
-      ? resolve(normalizeUserPath(p.path))
-      : (this.savedPath ?? join(session.outputDir, `${session.datasetId}.h5`))
-    await this.guardTarget(target)
-    const own = this.savedPath !== null && this.savedPath === target
-    if (existsSync(target) && !own && !p.overwrite) {
-      throw new RequestError('FILE_EXISTS', `${target} already exists; confirm to overwrite it`, { path: target })
-    }
-    this.addLog('info', `Saving ${session.datasetId} to ${target}…`)
-    const path = await session.save(target, { overwrite: true })
-    this.savedPath = path
-    this.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'save', at: new Date().toISOString() })
-    this.addLog('info', `Saved ${path}`)
-    return { path, snapshot: this.emitSession()! }
-  }
-
-  private async checkpoint(p: ParamsOf<'session.checkpoint'>): Promise<{ path: string }> {
-    const session = this.requireSession()
-    this.requireIdle('checkpoint')
-    const done = this.steps.filter((s) => session.completedSteps.has(s.id)).map((s) => s.id)
-    const name = p.name?.trim() || (done.length ? `after_${done[done.length - 1]}` : 'initial')
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-    const target = p.path
-      ? resolve(normalizeUserPath(p.path))
-      : join(session.outputDir, 'checkpoints', `${session.datasetId}_${name}_${stamp}.h5`)
-    await this.guardTarget(target)
-    const path = await session.checkpoint(target, { checkpointName: name, overwrite: true })
-    this.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'checkpoint', at: new Date().toISOString() })
-    this.addLog('info', `Checkpoint ${name} written to ${path}`)
-    this.emitSession()
-    return { path }
-  }
-
-  // ---------- steps ----------
-
-  private stepDef(id: string): StepDefinition<any> {
-    const def = this.steps.find((s) => s.id === id)
-    if (!def) throw new RequestError('UNKNOWN_STEP', `Unknown step '${id}' (available: ${this.steps.map((s) => s.id).join(', ') || 'none'})`)
-    return def
-  }
-
-  private validate(stepId: string, raw: Record<string, unknown>): ValidationResult {
-    const def = this.stepDef(stepId)
-    const errors: Record<string, string> = {}
-    for (const spec of def.params) {
-      try {
-        resolveParams({ ...def, params: [spec], validate: undefined }, { [spec.name]: raw?.[spec.name] })
-      } catch (err) {
-        errors[spec.name] = toWireError(err).message
-      }
-    }
-    let general: string | null = null
-    const unknown = Object.keys(raw ?? {}).filter((k) => !def.params.some((p) => p.name === k))
-    if (unknown.length) general = `${stepId}: unknown parameter(s) ${unknown.join(', ')}`
-    if (Object.keys(errors).length === 0 && !general) {
-      try {
-        resolveParams(def, raw ?? {})
-      } catch (err) {
-        const w = toWireError(err)
-        if (w.parameter && def.params.some((p) => p.name === w.parameter)) errors[w.parameter] = w.message
-        else general = w.message
-      }
-    }
-    const missing = this.session ? missingPrerequisites(def, this.session) : def.prerequisites
-    return { ok: Object.keys(errors).length === 0 && !general && missing.length === 0, errors, general, missing }
-  }
-
-  private startStep(stepId: string, raw: Record<string, unknown>): JobInfo {
-    const session = this.requireSession()
-    this.requireIdle(`run ${stepId}`)
-    const def = this.stepDef(stepId)
-    resolveParams(def, raw ?? {}) // parameter errors come back at once, naming the field
-    assertPrerequisites(def, session)
-    const job: RunningJob = {
-      jobId: `job-${++this.jobCounter}-${Date.now().toString(36)}`,
-      stepId,
-      startedAt: Date.now(),
-      controller: new AbortController(),
-    }
-    this.job = job
-    const info: JobInfo = { jobId: job.jobId, stepId, startedAt: job.startedAt }
-    this.emit('job.started', info)
-    this.addLog('info', `Running ${stepId}…`, stepId)
-    this.emitSession()
-    void this.runJob(job, def, session, raw ?? {})
-    return info
-  }
-
-  private async runJob(job: RunningJob, def: StepDefinition<any>, session: PipelineSession, raw: Record<string, unknown>): Promise<void> {
-    let lastEmit = 0
-    let lastMessage: string | undefined
-    try {
-      const pool = this.getPool()
-      const report = await runStep(def, session, raw, {
-        pool,
-        signal: job.controller.signal,
-        onProgress: (p) => {
-          const now = Date.now()
-          const done = p.fraction >= 1
-          if (!done && now - lastEmit < PROGRESS_INTERVAL_MS && p.message === lastMessage) return
-          lastEmit = now
-          lastMessage = p.message
-          const elapsed = (now - job.startedAt) / 1000
-          const f = Math.min(1, Math.max(0, p.fraction))
-          this.emit('job.progress', {
-            jobId: job.jobId,
-            stepId: job.stepId,
-            fraction: f,
-            message: p.message,
-            elapsedSeconds: elapsed,
-            etaSeconds: f >= 0.02 && f < 1 && elapsed >= 0.3 ? (elapsed * (1 - f)) / f : f >= 1 ? 0 : null,
-            bytesDone: p.bytesDone,
-            bytesTotal: p.bytesTotal,
-          })
-        },
-      })
-      this.stepErrors.delete(def.id)
-      this.stepSummaries.set(def.id, report.summary)
-      this.store.rememberStepParams(session.datasetId, def.id, raw)
-      this.addLog('info', `${def.id}: ${report.summary} (${report.seconds.toFixed(1)} s)`, def.id)
-      for (const w of report.warnings) this.addLog('warn', w, def.id)
-      this.job = null
-      this.emit('job.finished', {
-        jobId: job.jobId,
-        stepId: def.id,
-        status: 'done',
-        summary: report.summary,
-        warnings: report.warnings,
-        seconds: report.seconds,
-      })
-    } catch (err) {
-      const cancelled = err instanceof CancelledError || job.controller.signal.aborted
-      const wire = toWireError(err)
-      if (!cancelled) this.stepErrors.set(def.id, wire)
-      this.addLog(cancelled ? 'warn' : 'error', cancelled ? `${def.id} cancelled; the session is unchanged` : `${def.id} failed: ${wire.message}`, def.id)
-      this.job = null
-      this.emit('job.finished', {
-        jobId: job.jobId,
-        stepId: def.id,
-        status: cancelled ? 'cancelled' : 'failed',
-        error: cancelled ? undefined : wire,
-        warnings: [],
-        seconds: (Date.now() - job.startedAt) / 1000,
-      })
-    } finally {
-      this.job = null
-      this.emitSession()
-    }
-  }
-
-  private getPool(): TaskPool {
-    if (!this.pool) this.pool = (this.options.createPool ?? (() => createTaskPool()))()
-    return this.pool
-  }
-
-  // ---------- snapshot and events ----------
-
-  snapshot(): SessionSnapshot | null {
-    const s = this.session
-    if (!s) return null
-    const memoryWarningBytes = this.store.settings.memoryWarningGb * 1024 ** 3
-    const memoryBytes = s.memoryEstimateBytes
-    const steps: StepStatus[] = this.steps.map((def) => {
-      const missing = missingPrerequisites(def, s)
-      const lastError = this.stepErrors.get(def.id)
-      const state =
-        this.job?.stepId === def.id ? 'running' : lastError ? 'failed' : s.completedSteps.has(def.id) ? 'done' : missing.length ? 'blocked' : 'ready'
-      return { id: def.id, state, missing, lastError, lastSummary: this.stepSummaries.get(def.id) }
-    })
-    return {
-      datasetId: s.datasetId,
-      saveState: s.saveState === 'saved' ? 'saved' : 'deferred',
-      modifiedSinceSave: s.isModifiedSinceSave,
-      hdf5Path: this.savedPath,
-      openedFrom: this.openedFrom,
-      outputDir: resolve(s.outputDir),
-      sourceFiles: Object.fromEntries(s.sourceFiles),
-      unitCount: s.unitCount,
-      memoryBytes,
-      memoryWarningBytes,
-      memoryWarning: memoryBytes > memoryWarningBytes,
-      completedSteps: [...s.completedSteps].sort(),
-      warnings: s.warnings.map((w) => ({ step: w.step, message: w.message })),
-      steps,
-      suggestedParams: this.suggestedParams(s),
-      runningJob: this.job ? { jobId: this.job.jobId, stepId: this.job.stepId, startedAt: this.job.startedAt } : null,
-      createdAt: s.createdAt,
-      savedAt: s.savedAt,
-    }
-  }
-
-  /** Defaults, then values the session implies (its source files), then the demo's advice, then the last used. */
-  private suggestedParams(s: PipelineSession): Record<string, Record<string, unknown>> {
-    const remembered = this.store.stepParams(s.datasetId)
-    const fromSession: Record<string, unknown> = {
-      cmcr_path: s.sourceFiles.get('cmcr_path'),
-      cmtr_path: s.sourceFiles.get('cmtr_path'),
-    }
-    const out: Record<string, Record<string, unknown>> = {}
-    for (const def of this.steps) {
-      const known = new Set(def.params.map((p) => p.name))
-      const merged: Record<string, unknown> = { ...defaultParams(def) }
-      for (const layer of [fromSession, this.recommended[def.id] ?? {}, remembered[def.id] ?? {}]) {
-        for (const [k, v] of Object.entries(layer)) if (known.has(k) && v !== undefined) merged[k] = v
-      }
-      out[def.id] = merged
-    }
-    return out
-  }
-
-  private emitSession(): SessionSnapshot | null {
-    const snap = this.snapshot()
-    if (snap?.memoryWarning && !this.memoryWarned) {
-      this.memoryWarned = true
-      this.addLog('warn', `Memory estimate ${(snap.memoryBytes / 1024 ** 3).toFixed(2)} GB is above the ${this.store.settings.memoryWarningGb} GB warning threshold`)
-    }
-    this.emit('session.changed', snap)
-    return snap
-  }
-
-  addLog(level: LogEntry['level'], message: string, step?: string): void {
-    const entry: LogEntry = { seq: ++this.logSeq, time: new Date().toISOString(), level, message, step }
-    this.pushLog(entry)
-    this.emit('log', entry)
-  }
-
-  private pushLog(entry: LogEntry): void {
-    this.log.push(entry)
-    if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG)
-  }
-
-  // ---------- guards ----------
-
-  private requireSession(): PipelineSession {
-    if (!this.session) throw new RequestError('NO_SESSION', 'No session is open; open a recording, the demo, or resume a checkpoint first')
-    return this.session
-  }
-
-  private requireIdle(what: string): void {
-    if (this.job) throw new RequestError('BUSY', `Cannot ${what} while ${this.job.stepId} is running; wait for it or cancel it`)
-  }
-
-  private requireWebBrowsing(): void {
-    if (this.transport !== 'web') throw new RequestError('UNSUPPORTED', 'The server-side file browser is for browser mode; use the Open dialog')
-  }
-
-  /** Browser mode reads only inside the allowed folders; returns the normalised absolute path. */
-  private async guardExisting(raw: string): Promise<string> {
-    const path = normalizeUserPath(String(raw ?? ''))
-    if (!path) throw new RequestError('FILE_NOT_FOUND', 'No file was given')
-    const kind = classifyPath(path).kind
-    if (process.platform !== 'win32' && (kind === 'drive' || kind === 'unc')) await probePath(path) // explains why it cannot be used here
-    if (this.transport === 'web') this.assertAllowed(resolve(path))
-    return this.transport === 'web' ? resolve(path) : path
-  }
-
-  /** Browser mode writes only inside the allowed folders. */
-  private async guardTarget(target: string): Promise<void> {
-    if (this.transport !== 'web') return
-    this.assertAllowed(dirname(target))
-  }
-
-  private assertAllowed(path: string): void {
-    const roots = this.store.settings.allowedFolders.map((r) => resolve(r))
-    if (!roots.some((r) => isInside(path, r))) {
-      throw new RequestError('FORBIDDEN', `${path} is outside the folders this browser session may use (${roots.join(', ')}); add it in Settings`, {
-        path,
-      })
+      demoAvailable: this.lifecycle.demoAvailable,
     }
   }
 }
 
 function sameFolders(a: string[], b: string[]): boolean {
   return a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i])
-}
-
-function stepInfo(def: StepDefinition<any>): StepInfo {
-  return {
-    id: def.id,
-    title: def.title,
-    description: def.description,
-    optional: !!def.optional,
-    prerequisites: def.prerequisites,
-    params: def.params.map(
-      (p): ParamInfo => ({
-        name: p.name,
-        label: p.label,
-        type: p.type,
-        default: p.default,
-        help: p.help,
-        optional: !!p.optional,
-        min: p.min,
-        max: p.max,
-        exclusiveMin: p.exclusiveMin,
-        choices: p.choices,
-        integer: p.integer,
-      }),
-    ),
-  }
 }

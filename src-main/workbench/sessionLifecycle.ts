@@ -1,0 +1,121 @@
+// Opening, resuming, saving and checkpointing the current session.
+
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { ParamsOf, ResultOf, SessionSnapshot } from '../../src-shared/contract'
+import { RequestError } from '../../src-shared/wire'
+import { PipelineSession, createSession } from '../session/session'
+import { normalizeUserPath, probePath } from './fileAccess'
+import type { WorkbenchContext } from './workbenchContext'
+
+export interface DemoRecordingInfo {
+  cmcrPath: string
+  cmtrPath: string
+  recommendedParams?: Record<string, Record<string, unknown>>
+}
+
+export class SessionLifecycle {
+  constructor(
+    private readonly ctx: WorkbenchContext,
+    private readonly demo?: () => Promise<DemoRecordingInfo>,
+  ) {}
+
+  get demoAvailable(): boolean {
+    return !!this.demo
+  }
+
+  async open(p: ParamsOf<'session.open'>): Promise<SessionSnapshot> {
+    const { ctx } = this
+    ctx.requireIdle('open another recording')
+    if (p.outputDir) await ctx.guard.outputFolder(p.outputDir)
+    const cmcr = p.cmcrPath ? await ctx.guard.existing(p.cmcrPath) : null
+    const cmtr = p.cmtrPath ? await ctx.guard.existing(p.cmtrPath) : null
+    if (!cmcr && !cmtr) throw new RequestError('CONFIGURATION', 'Choose a .cmcr file, a .cmtr file, or both', { parameter: 'cmcrPath' })
+    if (cmcr) await probePath(cmcr, { expect: 'file' })
+    if (cmtr) await probePath(cmtr, { expect: 'file' })
+    const session = createSession({
+      datasetId: p.datasetId?.trim() || undefined,
+      cmcrPath: cmcr,
+      cmtrPath: cmtr,
+      outputDir: p.outputDir ? resolve(p.outputDir) : ctx.store.settings.outputDir,
+    })
+    this.replace(session)
+    ctx.store.addRecentRecording({ cmcrPath: cmcr, cmtrPath: cmtr, datasetId: session.datasetId, openedAt: new Date().toISOString() })
+    ctx.log.add('info', `Opened ${session.datasetId} (${[cmcr, cmtr].filter(Boolean).join(', ')})`)
+    return ctx.snapshot()!
+  }
+
+  async openDemo(): Promise<SessionSnapshot> {
+    if (!this.demo) throw new RequestError('UNSUPPORTED', 'The demo recording is not available in this build')
+    this.ctx.requireIdle('open the demo')
+    this.ctx.log.add('info', 'Preparing the demo recording (generated once, a few seconds)…')
+    const demo = await this.demo()
+    const snap = await this.open({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath })
+    this.ctx.current.recommended = demo.recommendedParams ?? {}
+    return this.ctx.emitSession() ?? snap
+  }
+
+  async resume(rawPath: string): Promise<SessionSnapshot> {
+    const { ctx } = this
+    ctx.requireIdle('resume another session')
+    const path = await ctx.guard.existing(rawPath)
+    await probePath(path, { expect: 'file' })
+    ctx.log.add('info', `Resuming from ${path}…`)
+    const session = await PipelineSession.load(path, { outputDir: ctx.store.settings.outputDir })
+    this.replace(session)
+    ctx.current.openedFrom = session.hdf5Path
+    ctx.emitSession()
+    ctx.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'opened', at: new Date().toISOString() })
+    ctx.log.add('info', `Resumed ${session.datasetId}: ${session.unitCount} units, steps ${[...session.completedSteps].join(', ') || 'none'}`)
+    return ctx.snapshot()!
+  }
+
+  close(): void {
+    this.ctx.requireIdle('close the session')
+    this.replace(null)
+  }
+
+  private replace(session: PipelineSession | null): void {
+    this.ctx.current.replace(session)
+    this.ctx.emitSession()
+  }
+
+  async save(p: ParamsOf<'session.save'>): Promise<ResultOf<'session.save'>> {
+    const { ctx } = this
+    const current = ctx.current
+    const session = current.require()
+    ctx.requireIdle('save')
+    const target = p.path
+      ? resolve(normalizeUserPath(p.path))
+      : (current.savedPath ?? join(session.outputDir, `${session.datasetId}.h5`))
+    await ctx.guard.target(target)
+    const own = current.savedPath !== null && current.savedPath === target
+    if (existsSync(target) && !own && !p.overwrite) {
+      throw new RequestError('FILE_EXISTS', `${target} already exists; confirm to overwrite it`, { path: target })
+    }
+    ctx.log.add('info', `Saving ${session.datasetId} to ${target}…`)
+    const path = await session.save(target, { overwrite: true })
+    current.savedPath = path
+    ctx.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'save', at: new Date().toISOString() })
+    ctx.log.add('info', `Saved ${path}`)
+    return { path, snapshot: ctx.emitSession()! }
+  }
+
+  async checkpoint(p: ParamsOf<'session.checkpoint'>): Promise<{ path: string }> {
+    const { ctx } = this
+    const session = ctx.current.require()
+    ctx.requireIdle('checkpoint')
+    const done = ctx.steps.filter((s) => session.completedSteps.has(s.id)).map((s) => s.id)
+    const name = p.name?.trim() || (done.length ? `after_${done[done.length - 1]}` : 'initial')
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+    const target = p.path
+      ? resolve(normalizeUserPath(p.path))
+      : join(session.outputDir, 'checkpoints', `${session.datasetId}_${name}_${stamp}.h5`)
+    await ctx.guard.target(target)
+    const path = await session.checkpoint(target, { checkpointName: name, overwrite: true })
+    ctx.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'checkpoint', at: new Date().toISOString() })
+    ctx.log.add('info', `Checkpoint ${name} written to ${path}`)
+    ctx.emitSession()
+    return { path }
+  }
+}
