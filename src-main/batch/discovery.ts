@@ -3,7 +3,8 @@
 // row or one file are collected as notes rather than aborting the whole discovery.
 
 import { readFile, readdir, stat } from 'node:fs/promises'
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { resolveAgainst } from '../workbench/fileAccess'
 import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 import { deriveDatasetId, validateDatasetId } from '../session/session'
 import { CsvSyntaxError, parseCsv } from './csv'
@@ -24,16 +25,10 @@ export interface Discovery {
 
 const REQUIRED_COLUMNS = ['cmcr_path', 'cmtr_path', 'matched'] as const
 
-/** Windows drive or UNC paths stay as written, whatever OS we run on. */
-function isWindowsAbsolute(p: string): boolean {
-  return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\')
-}
-
 function resolveListedPath(raw: string, baseDir: string): string | null {
   const p = raw.trim()
   if (!p) return null
-  if (isWindowsAbsolute(p) || isAbsolute(p)) return p
-  return resolve(baseDir, p)
+  return resolveAgainst(baseDir, p)
 }
 
 /** Rows of the mapping CSV whose `matched` cell is "True" (any case); paths relative to the CSV's folder. */

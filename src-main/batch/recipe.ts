@@ -3,7 +3,8 @@
 // the step registry, so a typo fails before the first recording rather than after the tenth.
 
 import { readFile } from 'node:fs/promises'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { resolveAgainst } from '../workbench/fileAccess'
 import { ConfigurationError, FileAccessError, WorkbenchError } from '../../src-shared/errors'
 import { resolveParams, type StepDefinition } from '../steps/framework'
 import { writeFileAtomic } from './atomicFile'
@@ -52,7 +53,7 @@ export function validateRecipe(raw: unknown, ctx: RecipeContext): Recipe {
   let outputDir: string | null = null
   if (obj.outputDir !== undefined && obj.outputDir !== null) {
     if (typeof obj.outputDir !== 'string' || !obj.outputDir.trim()) bad(ctx, "'outputDir' must be a folder path or null")
-    outputDir = resolvePath(obj.outputDir, baseDir)
+    outputDir = resolveAgainst(baseDir, obj.outputDir)
   }
   if (!Array.isArray(obj.steps) || obj.steps.length === 0) bad(ctx, "'steps' must be a non-empty list of steps")
   const known = new Map(ctx.steps.map((s) => [s.id, s]))
@@ -82,7 +83,7 @@ export function validateRecipe(raw: unknown, ctx: RecipeContext): Recipe {
     }
     for (const p of def.params) {
       if ((p.type === 'path' || p.type === 'folder') && typeof given[p.name] === 'string' && given[p.name] !== '') {
-        given[p.name] = resolvePath(given[p.name] as string, baseDir)
+        given[p.name] = resolveAgainst(baseDir, given[p.name] as string)
       }
     }
     checkParams(def, given, ctx, at)
@@ -98,12 +99,6 @@ export function validateRecipe(raw: unknown, ctx: RecipeContext): Recipe {
     outputDir,
     checkpoint: obj.checkpoint === undefined ? true : obj.checkpoint,
   }
-}
-
-function resolvePath(p: string, baseDir: string): string {
-  // A Windows drive path is absolute even when we run on Linux; keep it as written.
-  if (/^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\') || isAbsolute(p)) return p
-  return resolve(baseDir, p)
 }
 
 // Parameters are checked as the step will see them; per-recording ones get a sample value here.

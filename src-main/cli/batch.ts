@@ -13,6 +13,7 @@ import { loadRecipe, saveRecipe, type Recipe } from '../batch/recipe'
 import { BatchQueue } from '../batch/runner'
 import { readQueueFile } from '../batch/store'
 import { quickStartRecipe } from '../batch/defaultRecipe'
+import { type CommandArgs, type OptionTable, type ParsedArgs, parseCommandArgs, UsageError } from './args'
 
 const USAGE = `usage: hdmea-workbench batch [INPUT...] [--recipe FILE] --out DIR [options]
 
@@ -33,82 +34,22 @@ options:
 
 Exit code: 0 when nothing failed, 1 when a recording failed, 2 for bad arguments, 130 when interrupted.`
 
-interface CliArgs {
-  inputs: string[]
-  recipe?: string
-  out?: string
-  concurrency?: number
-  workers?: number
-  overwrite: boolean
-  fresh: boolean
-  start?: number
-  end?: number
-  saveRecipe?: string
-  help: boolean
-}
-
-class UsageError extends Error {}
-
-function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { inputs: [], overwrite: false, fresh: false, help: false }
-  const takeValue = (i: number, flag: string) => {
-    const v = argv[i + 1]
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`)
-    return v
-  }
-  const whole = (v: string, flag: string, min: number) => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min} (got '${v}')`)
-    return n
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
-    const value = () => {
-      if (inline !== undefined) return inline
-      const v = takeValue(i, flag)
-      i++
-      return v
-    }
-    switch (flag) {
-      case '--recipe':
-        args.recipe = value()
-        break
-      case '--out':
-        args.out = value()
-        break
-      case '--concurrency':
-        args.concurrency = whole(value(), flag, 1)
-        break
-      case '--workers':
-        args.workers = whole(value(), flag, 1)
-        break
-      case '--start':
-        args.start = whole(value(), flag, 0)
-        break
-      case '--end':
-        args.end = whole(value(), flag, 0)
-        break
-      case '--save-recipe':
-        args.saveRecipe = value()
-        break
-      case '--overwrite':
-        args.overwrite = true
-        break
-      case '--fresh':
-        args.fresh = true
-        break
-      case '-h':
-      case '--help':
-        args.help = true
-        break
-      default:
-        if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`)
-        args.inputs.push(a)
-    }
-  }
-  return args
-}
+const BATCH_ARGS = {
+  options: {
+    recipe: { type: 'string' },
+    out: { type: 'string' },
+    concurrency: { type: 'whole', min: 1 },
+    workers: { type: 'whole', min: 1 },
+    start: { type: 'whole', min: 0 },
+    end: { type: 'whole', min: 0 },
+    'save-recipe': { type: 'string' },
+    overwrite: { type: 'boolean' },
+    fresh: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  positionals: true,
+  unknown: (arg: string) => `unknown option ${arg}`,
+} satisfies CommandArgs<OptionTable>
 
 const fmtSeconds = (s: number) => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`)
 
@@ -131,13 +72,14 @@ function summaryTable(queue: BatchQueue): string {
 }
 
 export async function runBatchCommand(argv: string[]): Promise<number> {
-  let args: CliArgs
+  let parsed: ParsedArgs<typeof BATCH_ARGS.options>
   try {
-    args = parseArgs(argv)
+    parsed = parseCommandArgs(argv, BATCH_ARGS)
   } catch (err) {
     process.stderr.write(`batch: ${(err as Error).message}\n\n${USAGE}\n`)
     return 2
   }
+  const args = { ...parsed.values, inputs: parsed.positionals, saveRecipe: parsed.values['save-recipe'] }
   if (args.help) {
     process.stdout.write(`${USAGE}\n`)
     return 0

@@ -10,6 +10,7 @@ import { CancelledError, describeError } from '../../src-shared/errors'
 import { createSession, type PipelineSession } from '../session/session'
 import { type Progress, type StepDefinition, runStep } from '../steps/framework'
 import { STEPS } from '../steps/index'
+import { type CommandArgs, type OptionTable, parseCommandArgs } from './args'
 
 const USAGE = `usage: npm run demo [-- --out DIR]
        node out/main/cli.js demo [--out DIR]
@@ -27,24 +28,20 @@ export interface DemoArgs {
   out: string
 }
 
+const DEMO_ARGS = {
+  options: {
+    out: { type: 'string', short: 'o', needs: 'a folder' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  positionals: false,
+  unknown: (arg: string) => `unknown argument '${arg}'`,
+} satisfies CommandArgs<OptionTable>
+
 /** Parses the demo's arguments; returns null after --help, throws on a bad argument. */
 export function parseDemoArgs(args: string[]): DemoArgs | null {
-  let out = 'demo-output'
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]
-    if (a === '-h' || a === '--help') return null
-    if (a === '--out' || a === '-o') {
-      const v = args[++i]
-      if (!v || v.startsWith('-')) throw new Error(`${a} needs a folder`)
-      out = v
-    } else if (a.startsWith('--out=')) {
-      out = a.slice('--out='.length)
-      if (!out) throw new Error('--out needs a folder')
-    } else {
-      throw new Error(`unknown argument '${a}'`)
-    }
-  }
-  return { out: resolve(out) }
+  const { values } = parseCommandArgs(args, DEMO_ARGS)
+  if (values.help) return null
+  return { out: resolve(values.out ?? 'demo-output') }
 }
 
 function findStep(id: string): StepDefinition<any> | undefined {

@@ -4,6 +4,7 @@
 // backoff before it is reported as locked (the renderer then offers Retry).
 
 import { stat as fsStat } from 'node:fs/promises'
+import { isAbsolute, resolve, win32 } from 'node:path'
 import { RequestError } from '../../src-shared/wire'
 
 export type PathKind = 'drive' | 'unc' | 'posix' | 'relative'
@@ -14,16 +15,25 @@ export interface PathInfo {
   root: string | null
 }
 
-const UNC = /^[\\/]{2}([^\\/]+)[\\/]+([^\\/]+)/
-const DRIVE = /^([A-Za-z]):(?:[\\/]|$)/
-
 export function classifyPath(p: string): PathInfo {
-  const unc = UNC.exec(p)
-  if (unc) return { kind: 'unc', root: `\\\\${unc[1]}\\${unc[2]}` }
-  const drive = DRIVE.exec(p)
-  if (drive) return { kind: 'drive', root: `${drive[1].toUpperCase()}:\\` }
+  // win32's root of the path: '\\\\server\\share\\' (UNC, either slash), 'O:\\' or 'O:' (drive), '\\', '/' or ''.
+  const { root } = win32.parse(p)
+  const parts = root.split(/[\\/]+/).filter(Boolean)
+  if (/^[\\/]{2}/.test(root)) return { kind: 'unc', root: `\\\\${parts.join('\\')}` }
+  // 'O:' alone is the drive; 'O:data' (relative to that drive's current folder) is not absolute.
+  if (root[1] === ':' && (root.length === 3 || root === p)) return { kind: 'drive', root: `${root[0].toUpperCase()}:\\` }
   if (p.startsWith('/')) return { kind: 'posix', root: '/' }
   return { kind: 'relative', root: null }
+}
+
+/** Whether `p` is absolute on this OS or is a Windows drive/UNC path (kept as written whatever OS we run on). */
+export function isAbsoluteAnywhere(p: string): boolean {
+  return isAbsolute(p) || (win32.isAbsolute(p) && win32.parse(p).root.length > 1)
+}
+
+/** `p` as written when absolute (also a Windows path on another OS), else resolved against `baseDir`. */
+export function resolveAgainst(baseDir: string, p: string): string {
+  return isAbsoluteAnywhere(p) ? p : resolve(baseDir, p)
 }
 
 /** Trims whitespace and the quotes Windows' "Copy as path" adds. */
