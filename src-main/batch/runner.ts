@@ -1,17 +1,23 @@
-// The batch runner: works through the queue with bounded concurrency, runs each recording's recipe
-// through the same runStep() the wizard uses, checkpoints after each step, saves each archive
-// atomically, and persists the queue after every state change so a crash or a kill resumes.
+// The batch queue: its items and their scheduling with bounded concurrency, the requests of the Batch
+// view and the CLI, and the announcements (events) of every change. One attempt at an item is an
+// ItemRun (itemRun.ts); persistence, logs, estimates and recovery live in their own modules.
 
 import { EventEmitter } from 'node:events'
-import { rm, stat } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { TaskPool } from '../pool/taskPool'
-import { CancelledError, ConfigurationError, FileAccessError, describeError, throwIfAborted } from '../../src-shared/errors'
-import { PipelineSession, createSession, isoNow } from '../session/session'
-import { runStep, type StepDefinition } from '../steps/framework'
+import { CancelledError, ConfigurationError, describeError } from '../../src-shared/errors'
+import { isoNow } from '../session/session'
+import type { StepDefinition } from '../steps/framework'
 import type { BatchInput } from './discovery'
+import { StepTimes, itemEta, queueEta } from './eta'
+import { ItemLogs } from './itemLog'
+import { ItemRun } from './itemRun'
+import { finishItem, normalizeOptions, requeueItem, startItem, type FinalState } from './itemState'
 import { Semaphore, limitedPool } from './limits'
 import { acquireQueueLock, releaseQueueLock } from './lock'
+import { QueueWriter } from './queueWriter'
+import { recoverAfterRestart } from './recovery'
 import {
   DEFAULT_OPTIONS,
   QUEUE_FORMAT,
@@ -23,21 +29,10 @@ import {
   type BatchSummary,
   type QueueFile,
 } from '../../src-shared/batchModel'
-import { PER_RECORDING_PARAMS, sameRecipe, type Recipe } from './recipe'
-import {
-  appendLog,
-  batchDir,
-  checkpointPath,
-  ensureBatchDirs,
-  queuePath,
-  readLog,
-  readQueueFile,
-  removeCheckpoint,
-  writeQueueFile,
-} from './store'
+import { sameRecipe, type Recipe } from './recipe'
+import { batchDir, ensureBatchDirs, queuePath, readLog, readQueueFile, removeCheckpoint } from './store'
 
-/** Steps that stream the whole sensor array: only one runs at a time, whatever the concurrency. */
-export const HEAVY_STEPS: ReadonlySet<string> = new Set(['load_recording_with_eimage_sta'])
+export { HEAVY_STEPS } from './itemRun'
 
 export interface BatchEvents {
   /** An item changed (state, progress, elapsed time). */
@@ -72,13 +67,6 @@ export interface AddResult {
 
 const PROGRESS_EMIT_MS = 200
 
-function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  )
-}
-
 export class BatchQueue extends EventEmitter<BatchEvents> {
   readonly outputDir: string
   private recipe: Recipe
@@ -95,12 +83,10 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
   /** Items whose abort is a user's cancel (else an abort is a stop: the item goes back to the queue). */
   private readonly cancelRequested = new Set<string>()
   private readonly heavy = new Semaphore(1)
-  private readonly stepSeconds = new Map<string, { sum: number; n: number }>()
+  private readonly stepTimes = new StepTimes()
   private readonly lastEmit = new Map<string, number>()
-  private readonly logChains = new Map<string, Promise<void>>()
-  private persistChain: Promise<void> = Promise.resolve()
-  private persistDirty = false
-  private persisting = false
+  private readonly logs: ItemLogs
+  private readonly writer: QueueWriter
   private closed = false
 
   private constructor(file: QueueFile, steps: readonly StepDefinition<any>[], pool: TaskPool) {
@@ -112,6 +98,15 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     this.createdAt = file.createdAt
     this.steps = new Map(steps.map((s) => [s.id, s]))
     this.pool = pool
+    this.logs = new ItemLogs(
+      this.outputDir,
+      (entry) => this.emit('log', entry),
+      (message) => this.emit('problem', message),
+    )
+    this.writer = new QueueWriter(
+      () => this.toFile(),
+      (message) => this.emit('problem', message),
+    )
   }
 
   /** Opens the batch of an output folder: resumes its saved queue, or starts a new one with `recipe`. */
@@ -150,7 +145,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
         items: saved?.items ?? [],
       }
       const queue = new BatchQueue(file, cfg.steps, cfg.pool)
-      await queue.recoverAfterRestart()
+      await recoverAfterRestart(queue.items, outputDir, (item, text) => queue.log(item, text))
       await queue.persist()
       return queue
     } catch (err) {
@@ -178,7 +173,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
   }
 
   snapshot(): BatchSnapshot {
-    return { ...this.toFile(), running: this.isRunning, counts: countStates(this.items), etaS: this.queueEta() }
+    return { ...this.toFile(), running: this.isRunning, counts: countStates(this.items), etaS: queueEta(this.items, this.options.concurrency) }
   }
 
   summary(interrupted = false): BatchSummary {
@@ -280,7 +275,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     if (redo && !this.options.overwrite) {
       throw new ConfigurationError(`${id} has an archive already (${item.outputPath}); turn on overwrite to process it again`)
     }
-    this.requeue(item)
+    requeueItem(item)
     this.log(item, redo ? 'queued again (overwrite)' : 'queued again (retry)')
     await this.persist()
     this.emitItem(item, true)
@@ -291,7 +286,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
   async retryFailed(): Promise<number> {
     const failed = this.items.filter((i) => i.state === 'failed')
     for (const item of failed) {
-      this.requeue(item)
+      requeueItem(item)
       this.log(item, 'queued again (retry)')
       this.emitItem(item, true)
     }
@@ -352,7 +347,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     await this.stop()
     this.closed = true
     await this.persist()
-    await Promise.all([...this.logChains.values()])
+    await this.logs.flush()
     await releaseQueueLock(this.outputDir)
   }
 
@@ -379,89 +374,34 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     // Marked running before the first await, so the loop cannot pick it twice.
     const ctl = new AbortController()
     this.controllers.set(item.id, ctl)
-    item.state = 'running'
-    item.attempts++
-    item.startedAt = isoNow()
-    item.finishedAt = null
-    item.error = null
-    item.note = null
-    item.elapsedS = 0
-    item.etaS = null
-    const stepCount = this.recipe.steps.length
-    item.progress = { stepIndex: 0, stepCount, stepId: null, fraction: 0 }
+    startItem(item, this.recipe.steps.length)
     const started = performance.now()
-    let stepStarted = started
+    const run = new ItemRun(item, {
+      outputDir: this.outputDir,
+      recipe: this.recipe,
+      steps: this.steps,
+      pool: limitedPool(this.pool, this.options.workersPerItem),
+      overwrite: this.options.overwrite,
+      signal: ctl.signal,
+      heavy: this.heavy,
+      log: (text) => this.log(item, text),
+      changed: (force) => this.emitItem(item, force),
+      stepDone: async (stepId, seconds) => {
+        this.stepTimes.record(stepId, seconds)
+        await this.persist()
+      },
+    })
     const tick = setInterval(() => {
       item.elapsedS = (performance.now() - started) / 1000
-      item.etaS = this.itemEta(item, (performance.now() - stepStarted) / 1000)
+      item.etaS = itemEta(item, this.recipe, this.stepTimes, (performance.now() - run.stepStarted) / 1000)
       this.emitItem(item, true)
     }, 1000)
-    let failedStep: string | undefined
     try {
       this.emitItem(item, true)
       await this.persist()
-      if (!this.options.overwrite && (await exists(item.outputPath))) {
-        this.log(item, `skipped: the archive ${item.outputPath} exists (turn on overwrite to replace it)`)
-        this.finish(item, 'skipped', { note: `output exists: ${item.outputPath}`, started })
-        return
-      }
-      this.log(item, `attempt ${item.attempts}: ${item.cmcrPath ?? '-'} + ${item.cmtrPath ?? '-'}`)
-      await checkInputs(item)
-      const session = await this.openSession(item, ctl.signal)
-      item.completedSteps = this.recipe.steps.filter((s) => session.completedSteps.has(s.step)).map((s) => s.step)
-      const pool = limitedPool(this.pool, this.options.workersPerItem)
-      for (const [index, recipeStep] of this.recipe.steps.entries()) {
-        throwIfAborted(ctl.signal)
-        if (session.completedSteps.has(recipeStep.step)) continue
-        const def = this.steps.get(recipeStep.step)
-        if (!def) throw new ConfigurationError(`Recipe step '${recipeStep.step}' is not a registered step`)
-        failedStep = def.id
-        item.progress = { stepIndex: index, stepCount, stepId: def.id, fraction: 0, message: 'starting' }
-        this.emitItem(item, true)
-        const heavy = HEAVY_STEPS.has(def.id)
-        if (heavy && this.heavy.inUse > 0) {
-          item.progress.message = 'waiting for the other eimage job to finish'
-          this.emitItem(item, true)
-        }
-        if (heavy) await this.heavy.acquire(ctl.signal)
-        stepStarted = performance.now()
-        try {
-          const report = await runStep(def, session, paramsFor(def, recipeStep.params, item), {
-            pool,
-            signal: ctl.signal,
-            onProgress: (p) => {
-              item.progress = { stepIndex: index, stepCount, stepId: def.id, fraction: p.fraction, message: p.message }
-              this.emitItem(item, false)
-            },
-          })
-          this.recordStepTime(def.id, report.seconds)
-          this.log(item, `${def.id}: ${report.summary} (${report.seconds.toFixed(1)} s)`)
-          for (const w of report.warnings) this.log(item, `${def.id} warning: ${w}`)
-        } finally {
-          if (heavy) this.heavy.release()
-        }
-        item.completedSteps = [...item.completedSteps, def.id]
-        if (this.recipe.checkpoint && index < stepCount - 1) {
-          await session.checkpoint(checkpointPath(this.outputDir, item.id), { checkpointName: def.id, signal: ctl.signal })
-          this.log(item, `checkpoint after ${def.id}`)
-        }
-        await this.persist()
-      }
-      failedStep = undefined
-      throwIfAborted(ctl.signal)
-      item.progress = { stepIndex: stepCount - 1, stepCount, stepId: null, fraction: 1, message: 'saving the archive' }
-      this.emitItem(item, true)
-      await session.save(item.outputPath, {
-        overwrite: this.options.overwrite,
-        signal: ctl.signal,
-        onProgress: (done, total) => {
-          item.progress = { stepIndex: stepCount - 1, stepCount, stepId: null, fraction: total ? done / total : 1, message: 'saving the archive' }
-          this.emitItem(item, false)
-        },
-      })
-      this.log(item, `saved ${item.outputPath}`)
-      await removeCheckpoint(this.outputDir, item.id)
-      this.finish(item, 'done', { started })
+      const outcome = await run.run()
+      if (outcome.state === 'skipped') this.finish(item, 'skipped', { note: outcome.note, started })
+      else this.finish(item, 'done', { started })
     } catch (err) {
       if (err instanceof CancelledError || ctl.signal.aborted) {
         if (this.cancelRequested.has(item.id)) {
@@ -469,10 +409,11 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
           this.finish(item, 'cancelled', { note: 'cancelled by the user', started })
         } else {
           this.log(item, 'interrupted; it resumes from its last checkpoint when the batch runs again')
-          this.requeue(item, 'interrupted; resumes from its last checkpoint')
+          requeueItem(item, 'interrupted; resumes from its last checkpoint')
           item.elapsedS = (performance.now() - started) / 1000
         }
       } else {
+        const failedStep = run.failedStep
         const error = { ...describeError(err), ...(failedStep ? { step: failedStep } : {}) }
         this.log(item, `failed${failedStep ? ` in ${failedStep}` : ''}: ${error.message}`)
         this.finish(item, 'failed', { error, started })
@@ -486,55 +427,6 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     }
   }
 
-  /** The item's checkpoint when there is a usable one, else a new session. */
-  private async openSession(item: BatchItem, signal: AbortSignal): Promise<PipelineSession> {
-    const ckpt = checkpointPath(this.outputDir, item.id)
-    if (this.recipe.checkpoint && (await exists(ckpt))) {
-      try {
-        const session = await PipelineSession.load(ckpt, { outputDir: this.outputDir, signal })
-        if (session.datasetId !== item.datasetId) {
-          throw new Error(`it holds dataset '${session.datasetId}', not '${item.datasetId}'`)
-        }
-        const done = this.recipe.steps.filter((s) => session.completedSteps.has(s.step)).map((s) => s.step)
-        this.log(item, `resuming from checkpoint ${ckpt} (finished: ${done.join(', ') || 'none of the recipe steps'})`)
-        return session
-      } catch (err) {
-        if (signal.aborted) throw err
-        this.log(item, `checkpoint ${ckpt} cannot be used (${(err as Error).message}); starting from the first step`)
-        await removeCheckpoint(this.outputDir, item.id)
-      }
-    }
-    return createSession({ datasetId: item.datasetId, cmcrPath: item.cmcrPath, cmtrPath: item.cmtrPath, outputDir: this.outputDir })
-  }
-
-  /**
-   * After a crash or kill, an item left "running" either finished its save just before (its archive
-   * was written during that attempt: done) or goes back to the queue to resume from its checkpoint.
-   */
-  private async recoverAfterRestart(): Promise<void> {
-    for (const item of this.items) {
-      item.progress = null
-      item.etaS = null
-      if (item.state === 'running') {
-        const savedAt = await stat(item.outputPath).then(
-          (s) => s.mtimeMs,
-          () => null,
-        )
-        if (savedAt !== null && item.startedAt && savedAt >= Date.parse(item.startedAt)) {
-          await removeCheckpoint(this.outputDir, item.id)
-          this.finish(item, 'done', { note: 'saved just before the batch was interrupted' })
-          this.log(item, 'the archive was saved before the interruption; marked done')
-        } else {
-          this.requeue(item, 'interrupted; resumes from its last checkpoint')
-          this.log(item, 'the batch was interrupted while this recording ran; it resumes from its last checkpoint')
-        }
-      } else if (item.state === 'done' && !(await exists(item.outputPath))) {
-        this.requeue(item, 'its archive is gone; processing again')
-        this.log(item, `the archive ${item.outputPath} no longer exists; queued again`)
-      }
-    }
-  }
-
   // ---------- bookkeeping ----------
 
   private find(id: string): BatchItem {
@@ -543,70 +435,19 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     return item
   }
 
-  private requeue(item: BatchItem, note: string | null = null): void {
-    item.state = 'queued'
-    item.error = null
-    item.note = note
-    item.progress = null
-    item.etaS = null
-    item.finishedAt = null
-  }
-
-  private finish(
-    item: BatchItem,
-    state: 'done' | 'skipped' | 'failed' | 'cancelled',
-    extra: { note?: string; error?: BatchItem['error']; started?: number },
-  ): void {
-    item.state = state
-    item.note = extra.note ?? null
-    item.error = extra.error ?? null
-    item.progress = null
-    item.etaS = null
-    item.finishedAt = isoNow()
-    if (extra.started !== undefined) item.elapsedS = (performance.now() - extra.started) / 1000
+  private finish(item: BatchItem, state: FinalState, extra: { note?: string; error?: BatchItem['error']; started?: number }): void {
+    finishItem(item, state, extra)
     this.emitItem(item, true)
     // The counts and the queue's ETA change with every finished item.
     this.emitQueue()
   }
 
-  private recordStepTime(step: string, seconds: number): void {
-    const s = this.stepSeconds.get(step) ?? { sum: 0, n: 0 }
-    s.sum += seconds
-    s.n++
-    this.stepSeconds.set(step, s)
+  private persist(): Promise<void> {
+    return this.writer.write()
   }
 
-  private meanStep(step: string): number | null {
-    const s = this.stepSeconds.get(step)
-    return s ? s.sum / s.n : null
-  }
-
-  /** Seconds left for a running item: from the steps' mean times in this batch, else from its own progress. */
-  private itemEta(item: BatchItem, stepElapsed: number): number | null {
-    const p = item.progress
-    if (!p || item.state !== 'running') return null
-    const remainingSteps = this.recipe.steps.slice(p.stepIndex + 1).map((s) => s.step).filter((s) => !item.completedSteps.includes(s))
-    const current = p.stepId
-      ? p.fraction >= 0.02
-        ? (stepElapsed * (1 - p.fraction)) / p.fraction
-        : this.meanStep(p.stepId)
-      : 0
-    const later = remainingSteps.map((s) => this.meanStep(s))
-    if (current !== null && later.every((x) => x !== null)) return current + (later as number[]).reduce((a, b) => a + b, 0)
-    const overall = (p.stepIndex + p.fraction) / p.stepCount
-    return overall >= 0.02 ? (item.elapsedS * (1 - overall)) / overall : null
-  }
-
-  /** Seconds until the queue is through, from the mean time of the items done so far. */
-  private queueEta(): number | null {
-    const done = this.items.filter((i) => i.state === 'done')
-    const queued = this.items.filter((i) => i.state === 'queued').length
-    const running = this.items.filter((i) => i.state === 'running')
-    if (queued === 0 && running.length === 0) return 0
-    const mean = done.length ? done.reduce((a, i) => a + i.elapsedS, 0) / done.length : null
-    if (queued > 0 && mean === null) return null
-    const runningLeft = running.reduce((a, i) => a + (i.etaS ?? mean ?? 0), 0)
-    return (runningLeft + queued * (mean ?? 0)) / Math.max(1, this.options.concurrency)
+  private log(item: BatchItem, text: string): void {
+    this.logs.write(item.id, text)
   }
 
   private toFile(): QueueFile {
@@ -622,39 +463,6 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     }
   }
 
-  /** Writes the queue file; calls made while a write is in flight are folded into one more write. */
-  private persist(): Promise<void> {
-    this.persistDirty = true
-    if (!this.persisting) {
-      this.persisting = true
-      this.persistChain = (async () => {
-        try {
-          while (this.persistDirty) {
-            this.persistDirty = false
-            try {
-              await writeQueueFile(this.toFile())
-            } catch (err) {
-              this.emit('problem', (err as Error).message)
-            }
-          }
-        } finally {
-          this.persisting = false
-        }
-      })()
-    }
-    return this.persistChain
-  }
-
-  private log(item: BatchItem, text: string): void {
-    const line = `${new Date().toISOString()} ${text}`
-    const prev = this.logChains.get(item.id) ?? Promise.resolve()
-    const next = prev.then(() => appendLog(this.outputDir, item.id, line)).catch((err) => {
-      this.emit('problem', `Cannot write the log of ${item.id}: ${(err as Error).message}`)
-    })
-    this.logChains.set(item.id, next)
-    this.emit('log', { id: item.id, line })
-  }
-
   private emitItem(item: BatchItem, force: boolean): void {
     const now = performance.now()
     if (!force && now - (this.lastEmit.get(item.id) ?? 0) < PROGRESS_EMIT_MS) return
@@ -666,42 +474,3 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     this.emit('queue', this.snapshot())
   }
 }
-
-function normalizeOptions(o: BatchOptions): BatchOptions {
-  const whole = (v: number, name: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new ConfigurationError(`Batch option '${name}' must be a whole number >= 1 (got ${v})`)
-    return v
-  }
-  return {
-    concurrency: whole(o.concurrency, 'concurrency'),
-    workersPerItem: whole(o.workersPerItem, 'workersPerItem'),
-    overwrite: Boolean(o.overwrite),
-  }
-}
-
-/** The recipe's parameters plus those that come from the recording itself. */
-function paramsFor(def: StepDefinition<any>, recipeParams: Record<string, unknown>, item: BatchItem): Record<string, unknown> {
-  const out = { ...recipeParams }
-  const fromItem: Record<(typeof PER_RECORDING_PARAMS)[number], string | null> = {
-    cmcr_path: item.cmcrPath,
-    cmtr_path: item.cmtrPath,
-    dataset_id: item.datasetId,
-  }
-  for (const p of def.params) {
-    if (p.name in fromItem) out[p.name] = fromItem[p.name as keyof typeof fromItem]
-  }
-  return out
-}
-
-/** The recording's files must exist before any work starts (the messages of the Python batch). */
-async function checkInputs(item: BatchItem): Promise<void> {
-  for (const [kind, path] of [
-    ['CMCR', item.cmcrPath],
-    ['CMTR', item.cmtrPath],
-  ] as const) {
-    if (path && !(await exists(path))) {
-      throw new FileAccessError('FILE_NOT_FOUND', `${kind} file not found: ${path}`, { path })
-    }
-  }
-}
-
