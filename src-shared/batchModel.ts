@@ -49,7 +49,22 @@ export interface BatchItem {
   elapsedS: number
   /** Estimated seconds left while running, null when there is nothing to estimate from yet. */
   etaS: number | null
+  /** Times the program died while this item ran (two make it fail: the crash budget). */
+  crashes: number
+  /** The cluster task that runs or ran this item (SLURM engine), else null. */
+  cluster: ClusterTask | null
 }
+
+export interface ClusterTask {
+  jobId: string
+  arrayTaskId: number
+  node?: string | null
+  /** SLURM's state of the task when it was last looked at (RUNNING, PENDING, TIMEOUT, ...). */
+  schedulerState?: string | null
+}
+
+/** The message of an item that was running twice when its program died. */
+export const CRASH_BUDGET_MESSAGE = 'crashed the worker twice; skipped'
 
 export interface BatchOptions {
   /** Recordings processed at once. */
@@ -74,12 +89,38 @@ export interface QueueFile {
   updatedAt: string
   recipe: Recipe
   options: BatchOptions
+  /** Who runs the queue: this program (absent or local) or a SLURM cluster. */
+  engine?: EngineInfo
   items: BatchItem[]
+}
+
+export type EngineInfo = { kind: 'local' } | SlurmEngineInfo
+
+export interface SlurmEngineInfo {
+  kind: 'slurm'
+  partition: string | null
+  /** Extra sbatch arguments, passed as given. */
+  sbatchArgs: string[]
+  /** At most this many array tasks at once (`--array=...%N`). */
+  maxParallel: number
+  /** Path prefixes rewritten on the cluster (a PC's `O:\data` -> the nodes' `/mnt/lab/data`). */
+  pathMap: { from: string; to: string }[]
+  /** The Node binary and the CLI script the tasks run. */
+  node: string
+  cli: string
+  /** Per-task requests: CPUs (workers per item), memory in MB, time limit in minutes. */
+  resources: { cpus: number; memMB: number; timeMin: number }
+  /** Every sbatch of this queue: its job id and the item indexes of its array. */
+  submissions: { jobId: string; indexes: number[]; submittedAt: string }[]
 }
 
 export interface BatchSnapshot extends QueueFile {
   /** True while the runner works through the queue. */
   running: boolean
+  /** Which engine runs the queue ('slurm': a cluster fills the folder; this view only watches). */
+  engineKind: EngineInfo['kind']
+  /** True when this program only watches the queue (a cluster runs it): no actions. */
+  readOnly: boolean
   counts: Record<ItemState, number>
   /** Estimated seconds until the whole queue is through, when known. */
   etaS: number | null
@@ -118,4 +159,22 @@ export interface Recipe {
   outputDir: string | null
   /** Write a checkpoint after each step so an interrupted recording resumes from its last step. */
   checkpoint: boolean
+}
+
+// ---------- item ids ----------
+
+/**
+ * Why an item id cannot name files in the output folder (`<id>.h5`, `checkpoints/<id>.h5`,
+ * `logs/<id>.log`), or null when it can. Ids come from file names, but a hand-edited queue.json or
+ * an archive's dataset id can hold anything.
+ */
+export function unsafeItemIdReason(id: string): string | null {
+  if (id.length === 0) return 'it is empty'
+  if (id.length > 200) return 'it is longer than 200 characters'
+  if (id === '.' || id === '..') return `'${id}' names a folder`
+  if (/[/\\]/.test(id)) return 'it contains a path separator (/ or \\)'
+  if (id.includes(':')) return "it contains ':' (a drive or stream name on Windows)"
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(id)) return 'it contains a control character'
+  return null
 }

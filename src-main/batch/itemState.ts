@@ -16,6 +16,12 @@ export function requeueItem(item: BatchItem, note: string | null = null): void {
   item.finishedAt = null
 }
 
+/** A user's retry: back to the queue with a fresh crash budget. */
+export function retryItem(item: BatchItem): void {
+  requeueItem(item)
+  item.crashes = 0
+}
+
 export function finishItem(item: BatchItem, state: FinalState, extra: { note?: string; error?: BatchItem['error']; started?: number }): void {
   item.state = state
   item.note = extra.note ?? null

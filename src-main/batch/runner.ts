@@ -13,7 +13,7 @@ import type { BatchInput } from './discovery'
 import { StepTimes, itemEta, queueEta } from './eta'
 import { ItemLogs } from './itemLog'
 import { ItemRun } from './itemRun'
-import { finishItem, normalizeOptions, requeueItem, startItem, type FinalState } from './itemState'
+import { finishItem, normalizeOptions, requeueItem, retryItem, startItem, type FinalState } from './itemState'
 import { Semaphore, limitedPool } from './limits'
 import { acquireQueueLock, releaseQueueLock } from './lock'
 import { QueueWriter } from './queueWriter'
@@ -23,6 +23,7 @@ import {
   QUEUE_FORMAT,
   QUEUE_VERSION,
   countStates,
+  unsafeItemIdReason,
   type BatchItem,
   type BatchOptions,
   type BatchSnapshot,
@@ -30,7 +31,7 @@ import {
   type QueueFile,
 } from '../../src-shared/batchModel'
 import { sameRecipe, type Recipe } from './recipe'
-import { batchDir, ensureBatchDirs, queuePath, readLog, readQueueFile, removeCheckpoint } from './store'
+import { batchDir, ensureBatchDirs, queuePath, readLog, readQueueFile, removeCheckpoint, removeStrayTemps } from './store'
 
 export { HEAVY_STEPS } from './itemRun'
 
@@ -115,6 +116,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     await ensureBatchDirs(outputDir)
     await acquireQueueLock(outputDir)
     try {
+      await removeStrayTemps(outputDir)
       if (cfg.fresh) {
         await rm(queuePath(outputDir), { force: true })
         await rm(join(batchDir(outputDir), 'checkpoints'), { recursive: true, force: true })
@@ -173,7 +175,14 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
   }
 
   snapshot(): BatchSnapshot {
-    return { ...this.toFile(), running: this.isRunning, counts: countStates(this.items), etaS: queueEta(this.items, this.options.concurrency) }
+    return {
+      ...this.toFile(),
+      running: this.isRunning,
+      engineKind: 'local',
+      readOnly: false,
+      counts: countStates(this.items),
+      etaS: queueEta(this.items, this.options.concurrency),
+    }
   }
 
   summary(interrupted = false): BatchSummary {
@@ -196,6 +205,11 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     const added: BatchItem[] = []
     const rejected: string[] = []
     for (const input of inputs) {
+      const unusable = unsafeItemIdReason(input.datasetId)
+      if (unusable) {
+        rejected.push(`${input.origin}: dataset id '${input.datasetId}' cannot name an archive (${unusable})`)
+        continue
+      }
       const clash = this.items.find((i) => i.id === input.datasetId)
       if (clash) {
         if (clash.cmcrPath !== input.cmcrPath || clash.cmtrPath !== input.cmtrPath) {
@@ -221,6 +235,8 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
         finishedAt: null,
         elapsedS: 0,
         etaS: null,
+        crashes: 0,
+        cluster: null,
       }
       this.items.push(item)
       added.push(item)
@@ -275,7 +291,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     if (redo && !this.options.overwrite) {
       throw new ConfigurationError(`${id} has an archive already (${item.outputPath}); turn on overwrite to process it again`)
     }
-    requeueItem(item)
+    retryItem(item)
     this.log(item, redo ? 'queued again (overwrite)' : 'queued again (retry)')
     await this.persist()
     this.emitItem(item, true)
@@ -286,7 +302,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
   async retryFailed(): Promise<number> {
     const failed = this.items.filter((i) => i.state === 'failed')
     for (const item of failed) {
-      requeueItem(item)
+      retryItem(item)
       this.log(item, 'queued again (retry)')
       this.emitItem(item, true)
     }
@@ -347,6 +363,10 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
     await this.stop()
     this.closed = true
     await this.persist()
+    this.writer.stop()
+    if (this.writer.failing) {
+      this.emit('problem', `The last state of the batch could not be written to ${queuePath(this.outputDir)}; each recording's log has what happened`)
+    }
     await this.logs.flush()
     await releaseQueueLock(this.outputDir)
   }

@@ -6,11 +6,12 @@
 //   <out>/.hdmea-batch/logs/<id>.log      per-recording log
 //   <out>/.hdmea-batch/lock               pid of the process running this queue
 
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 import { writeFileAtomic } from './atomicFile'
-import { ITEM_STATES, QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type QueueFile } from '../../src-shared/batchModel'
+import { QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type ItemState, type QueueFile } from '../../src-shared/batchModel'
+import { describeIssue, queueFileSchema, type ParsedQueueItem } from './queueSchema'
 import { validateRecipe } from './recipe'
 import type { StepDefinition } from '../steps/framework'
 
@@ -49,64 +50,84 @@ export async function readQueueFile(outputDir: string, steps: readonly StepDefin
       { path },
     )
   }
-  let raw: Record<string, unknown>
+  let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (err) {
     return damaged(`invalid JSON: ${(err as Error).message}`)
   }
-  if (raw?.format !== QUEUE_FORMAT) damaged(`'format' is not ${QUEUE_FORMAT}`)
-  if (raw.version !== QUEUE_VERSION) damaged(`version ${JSON.stringify(raw.version)} is not supported`)
-  if (!Array.isArray(raw.items)) damaged("'items' is not a list")
-  const opts = raw.options as Record<string, unknown> | undefined
-  if (!opts || typeof opts.concurrency !== 'number' || typeof opts.workersPerItem !== 'number' || typeof opts.overwrite !== 'boolean') {
-    damaged("'options' is incomplete")
-  }
+  const parsed = queueFileSchema.safeParse(raw)
+  if (!parsed.success) return damaged(describeIssue(parsed.error))
+  const file = parsed.data
   let recipe
   try {
-    recipe = validateRecipe(raw.recipe, { steps, source: `${path} (recipe)` })
+    recipe = validateRecipe(file.recipe, { steps, source: `${path} (recipe)` })
   } catch (err) {
     if (err instanceof ConfigurationError) damaged(err.message)
     throw err
   }
-  const items = (raw.items as unknown[]).map((it, i) => checkItem(it, i, damaged))
+  const seen = new Set<string>()
+  const items = file.items.map((it, i) => {
+    if (seen.has(it.id)) damaged(`'items[${i}].id' '${it.id}' is in the queue twice`)
+    seen.add(it.id)
+    return toItem(it, outputDir, (why) => damaged(`'items[${i}].outputPath' ${why}`))
+  })
   return {
     format: QUEUE_FORMAT,
     version: QUEUE_VERSION,
     outputDir,
-    createdAt: String(raw.createdAt ?? ''),
-    updatedAt: String(raw.updatedAt ?? ''),
+    createdAt: file.createdAt ?? '',
+    updatedAt: file.updatedAt ?? '',
     recipe,
-    options: opts as unknown as QueueFile['options'],
+    options: file.options,
+    ...(file.engine ? { engine: file.engine } : {}),
     items,
   }
 }
 
-function checkItem(raw: unknown, index: number, damaged: (why: string) => never): BatchItem {
-  const it = raw as Partial<BatchItem>
-  if (typeof it !== 'object' || it === null) damaged(`items[${index}] is not an object`)
-  if (typeof it.id !== 'string' || !it.id) damaged(`items[${index}] has no id`)
-  if (!ITEM_STATES.includes(it.state as BatchItem['state'])) damaged(`items[${index}] has an unknown state ${JSON.stringify(it.state)}`)
-  if (typeof it.outputPath !== 'string') damaged(`items[${index}] has no outputPath`)
+/**
+ * An item as read back. Its archive is always `<outputDir>/<id>.h5` of the folder the queue is in
+ * (the folder may have moved, or be mounted elsewhere on a cluster); a stored outputPath that names
+ * another file or climbs out with `..` is refused, so an edited queue cannot make a batch write
+ * outside its output folder.
+ */
+function toItem(it: ParsedQueueItem, outputDir: string, badPath: (why: string) => never): BatchItem {
+  const segments = it.outputPath.split(/[\\/]/)
+  if (segments.includes('..')) badPath(`'${it.outputPath}' climbs out of the output folder`)
+  if (segments.at(-1) !== `${it.id}.h5`) badPath(`'${it.outputPath}' is not the item's archive ${it.id}.h5`)
   return {
     id: it.id,
     datasetId: it.datasetId ?? it.id,
     cmcrPath: it.cmcrPath ?? null,
     cmtrPath: it.cmtrPath ?? null,
     origin: it.origin ?? '',
-    outputPath: it.outputPath,
-    state: it.state!,
+    outputPath: join(outputDir, `${it.id}.h5`),
+    state: it.state as ItemState,
     progress: null,
-    completedSteps: Array.isArray(it.completedSteps) ? it.completedSteps.map(String) : [],
+    completedSteps: it.completedSteps ?? [],
     error: it.error ?? null,
     note: it.note ?? null,
-    attempts: typeof it.attempts === 'number' ? it.attempts : 0,
+    attempts: it.attempts ?? 0,
     addedAt: it.addedAt ?? '',
     startedAt: it.startedAt ?? null,
     finishedAt: it.finishedAt ?? null,
-    elapsedS: typeof it.elapsedS === 'number' ? it.elapsedS : 0,
+    elapsedS: it.elapsedS ?? 0,
     etaS: null,
+    crashes: it.crashes ?? 0,
+    cluster: it.cluster ?? null,
   }
+}
+
+/**
+ * Removes the `.queue.json.*.tmp` temp files a killed writer of the queue left behind (only the lock
+ * holder writes the queue, so while we hold the lock every such file is stray). Returns their names.
+ */
+export async function removeStrayTemps(outputDir: string): Promise<string[]> {
+  const dir = batchDir(outputDir)
+  const names = await readdir(dir).catch(() => [] as string[])
+  const stray = names.filter((n) => /^\.queue\.json\..*\.tmp$/.test(n))
+  await Promise.all(stray.map((n) => rm(join(dir, n), { force: true })))
+  return stray
 }
 
 export async function appendLog(outputDir: string, id: string, line: string): Promise<void> {

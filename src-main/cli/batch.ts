@@ -8,7 +8,7 @@ import { createTaskPool } from '../pool/taskPool'
 import { describeError } from '../../src-shared/errors'
 import { STEPS } from '../steps/index'
 import { discoverInputs } from '../batch/discovery'
-import type { BatchItem, BatchOptions } from '../../src-shared/batchModel'
+import { CRASH_BUDGET_MESSAGE, type BatchItem, type BatchOptions } from '../../src-shared/batchModel'
 import { loadRecipe, saveRecipe, type Recipe } from '../batch/recipe'
 import { BatchQueue } from '../batch/runner'
 import { readQueueFile } from '../batch/store'
@@ -122,8 +122,13 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
       if (args.saveRecipe) await saveRecipe(args.saveRecipe, queue.getRecipe())
       const { rejected } = await queue.add(inputs)
       for (const r of rejected) err.write(`note: ${r}\n`)
-      // Running the command again is a retry for what failed or was cancelled last time.
-      for (const item of queue.getItems()) if (item.state === 'failed' || item.state === 'cancelled') await queue.retry(item.id)
+      // Running the command again is a retry for what failed or was cancelled last time, except an item
+      // that killed the program twice (it would kill this run too); the app's Retry or --fresh retries it.
+      for (const item of queue.getItems()) {
+        if (item.state === 'failed' && item.error?.code === 'WORKER_CRASHED') {
+          err.write(`note: ${item.id} ${CRASH_BUDGET_MESSAGE} (not retried; retry it in the app or start with --fresh)\n`)
+        } else if (item.state === 'failed' || item.state === 'cancelled') await queue.retry(item.id)
+      }
       const total = queue.getItems().length
       const already = queue.getItems().filter((i) => i.state === 'done').length
       out.write(
