@@ -1,5 +1,5 @@
 // Browser mode: the same backend as the desktop app, served on 127.0.0.1 with a random token.
-//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N]
+//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH]
 // Prints "Workbench ready: http://127.0.0.1:<port>/?token=<token>" once it listens.
 
 import { resolve } from 'node:path'
@@ -11,10 +11,12 @@ interface WebArgs {
   demoDir?: string
   allow: string[]
   port: number
+  plugins: string[]
+  python?: string
 }
 
 function parseArgs(argv: string[]): WebArgs {
-  const args: WebArgs = { workdir: process.env.HDMEA_WORKDIR || process.cwd(), allow: [], port: 0 }
+  const args: WebArgs = { workdir: process.env.HDMEA_WORKDIR || process.cwd(), allow: [], port: 0, plugins: [] }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -26,8 +28,10 @@ function parseArgs(argv: string[]): WebArgs {
     else if (a === '--allow') args.allow.push(resolve(value()))
     else if (a === '--demo-dir') args.demoDir = resolve(value())
     else if (a === '--port') args.port = Number(value())
+    else if (a === '--plugins') args.plugins.push(resolve(value()))
+    else if (a === '--python') args.python = value()
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N]\n')
+      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH]\n')
       process.exit(0)
     } else throw new Error(`Unknown option '${a}'`)
   }
@@ -42,6 +46,8 @@ async function main(): Promise<void> {
     workdir: resolve(args.workdir),
     extraAllowedFolders: args.allow,
     demoDir: args.demoDir,
+    pluginFolders: args.plugins,
+    python: args.python,
   })
   const host = await startWebHost({ service, rendererDir: resolve(import.meta.dirname, '../renderer'), port: args.port })
   process.stdout.write(`Workbench ready (browser mode): ${host.url}\n`)

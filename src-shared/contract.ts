@@ -162,6 +162,29 @@ export interface Settings {
   outputDir: string
   /** Browser mode: the folders the file browser may show. */
   allowedFolders: string[]
+  /** Folders searched for step plugins (docs/plugins.md), in this order. */
+  pluginFolders: string[]
+  /** The Python interpreter that `{python}` stands for in a Python plugin's command. */
+  python: string
+}
+
+/** One step plugin found in a plugin folder, loaded or refused with the reason. */
+export interface PluginInfo {
+  /** Null when the plugin could not be read far enough to know its id. */
+  id: string | null
+  kind: 'javascript' | 'python'
+  /** The .mjs file or the folder holding step.json. */
+  location: string
+  title?: string
+  status: 'loaded' | 'error'
+  error?: string
+}
+
+export interface PluginReport {
+  folders: Array<{ path: string; exists: boolean }>
+  plugins: PluginInfo[]
+  /** When the last discovery ran (ISO time). */
+  loadedAt: string
 }
 
 export interface FileEntry {
@@ -276,6 +299,9 @@ export interface Requests {
   'steps.list': { params: NoParams; result: StepInfo[] }
   'settings.get': { params: NoParams; result: Settings }
   'settings.set': { params: Partial<Settings>; result: Settings }
+  'plugins.list': { params: NoParams; result: PluginReport }
+  /** Discovers the plugins again (after a change of folders or files); the step list changes with it. */
+  'plugins.reload': { params: NoParams; result: PluginReport }
   'recent.list': { params: NoParams; result: { recordings: RecentRecording[]; archives: RecentArchive[] } }
   'files.list': { params: { dir?: string; extensions?: string[] }; result: DirListing }
   'files.check': { params: { path: string }; result: { path: string; size: number; kind: 'dir' | 'file' } }
@@ -358,6 +384,8 @@ export const REQUEST_NAMES = [
   'steps.list',
   'settings.get',
   'settings.set',
+  'plugins.list',
+  'plugins.reload',
   'recent.list',
   'files.list',
   'files.check',

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FILE_CORRUPT'
   | 'DATA'
   | 'CANCELLED'
+  | 'PLUGIN'
 
 export class WorkbenchError extends Error {
   readonly code: ErrorCode
@@ -46,6 +47,13 @@ export class ConfigurationError extends WorkbenchError {
 export class FileAccessError extends WorkbenchError {
   constructor(code: ErrorCode, message: string, options: { path?: string; cause?: unknown } = {}) {
     super(code, message, options)
+  }
+}
+
+/** A step plugin is broken (bad definition, failed script); the message names the plugin's file. */
+export class PluginError extends WorkbenchError {
+  constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
+    super('PLUGIN', message, options)
   }
 }
 

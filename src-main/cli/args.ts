@@ -7,13 +7,19 @@ import { parseArgs } from 'node:util'
 export type OptionSpec =
   | { type: 'boolean'; short?: string }
   /** `needs` completes "--out needs ..." when the value is missing (default "a value"). */
-  | { type: 'string'; short?: string; needs?: string }
+  | { type: 'string'; short?: string; needs?: string; multiple?: boolean }
   /** A whole number >= min. */
   | { type: 'whole'; min: number }
 
 export type OptionTable = Record<string, OptionSpec>
 
-type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' } ? boolean : S extends { type: 'whole' } ? number : string
+type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' }
+  ? boolean
+  : S extends { type: 'whole' }
+    ? number
+    : S extends { multiple: true }
+      ? string[]
+      : string
 
 export interface ParsedArgs<T extends OptionTable> {
   /** Keyed by the long flag's name without the dashes; absent when not given. */
@@ -40,7 +46,7 @@ export function parseCommandArgs<T extends OptionTable>(argv: string[], command:
   }
   // Not strict: unknown options and forgotten values come back as tokens and get the messages below.
   const { tokens } = parseArgs({ args: argv, options: parseOptions, strict: false, allowPositionals: true, tokens: true })
-  const values: Record<string, string | number | boolean> = {}
+  const values: Record<string, string | number | boolean | string[]> = {}
   const positionals: string[] = []
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue
@@ -66,6 +72,8 @@ export function parseCommandArgs<T extends OptionTable>(argv: string[], command:
       const n = Number(v)
       if (!Number.isInteger(n) || n < spec.min) throw new UsageError(`${flag} must be a whole number >= ${spec.min} (got '${v}')`)
       values[token.name] = n
+    } else if (spec.multiple) {
+      values[token.name] = [...((values[token.name] as string[] | undefined) ?? []), v] // repeatable: every value, in order
     } else {
       values[token.name] = v
     }

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { createTaskPool } from '../pool/taskPool'
 import { describeError } from '../../src-shared/errors'
-import { STEPS } from '../steps/index'
+import { cliSteps } from '../plugins/cliSteps'
 import { discoverInputs } from '../batch/discovery'
 import { CRASH_BUDGET_MESSAGE, type BatchItem, type BatchOptions } from '../../src-shared/batchModel'
 import { loadRecipe, saveRecipe, type Recipe } from '../batch/recipe'
@@ -30,6 +30,8 @@ options:
   --fresh             forget the saved queue and its checkpoints (existing archives are still skipped)
   --start N, --end N  only inputs N..END-1 of the list (0-based, as the lab's batch script)
   --save-recipe FILE  write the recipe in use to FILE (to edit and reuse)
+  --plugins DIR       also load the step plugins in DIR (repeatable; see docs/plugins.md)
+  --python PATH       the Python interpreter for Python step plugins (default python3, python on Windows)
   -h, --help          this text
 
 Exit code: 0 when nothing failed, 1 when a recording failed, 2 for bad arguments, 130 when interrupted.`
@@ -43,6 +45,8 @@ const BATCH_ARGS = {
     start: { type: 'whole', min: 0 },
     end: { type: 'whole', min: 0 },
     'save-recipe': { type: 'string' },
+    plugins: { type: 'string', multiple: true, needs: 'a folder' },
+    python: { type: 'string', needs: 'an interpreter' },
     overwrite: { type: 'boolean' },
     fresh: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -86,6 +90,14 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
   }
   const out = process.stdout
   const err = process.stderr
+  let STEPS: Awaited<ReturnType<typeof cliSteps>>['steps']
+  try {
+    const plugins = (args.plugins ?? []).map((dir) => resolve(dir))
+    STEPS = (await cliSteps({ plugins, python: args.python, write: (line) => err.write(`${line}\n`) })).steps
+  } catch (e) {
+    err.write(`batch: ${(e as Error).message}\n`)
+    return 2
+  }
   try {
     let recipe: Recipe | undefined = args.recipe ? await loadRecipe(args.recipe, STEPS) : undefined
     const outputDir = args.out ?? recipe?.outputDir ?? undefined

@@ -3,34 +3,42 @@
 // and prints a summary. Progress goes to stderr, the summary to stdout; Ctrl+C cancels the running step.
 
 import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { ensureDemoRecording } from '../demoSet'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
 import { CancelledError, describeError } from '../../src-shared/errors'
 import { createSession, type PipelineSession } from '../session/session'
 import { type Progress, type StepDefinition, runStep } from '../steps/framework'
-import { STEPS } from '../steps/index'
+import { cliSteps } from '../plugins/cliSteps'
 import { type CommandArgs, type OptionTable, parseCommandArgs } from './args'
 
-const USAGE = `usage: npm run demo [-- --out DIR]
-       node out/main/cli.js demo [--out DIR]
+const USAGE = `usage: npm run demo [-- --out DIR] [--plugins DIR]... [--python PATH]
+       node out/main/cli.js demo [--out DIR] [--plugins DIR]... [--python PATH]
 
 Generates the synthetic demo recording in DIR/recording (only if absent), then runs the Quick Start:
 load, add_section_time, section_spike_times, compute_sta, extract_features (frif). Writes a checkpoint
 after the load to DIR/checkpoints/<id>.after_load.h5 and the archive to DIR/<id>.h5.
 
+Then every step plugin of each --plugins DIR runs on the session too, with its default parameters.
+
 options:
-  --out DIR   output folder (default: ./demo-output)
-  -h, --help  show this help
+  --out DIR       output folder (default: ./demo-output)
+  --plugins DIR   load the step plugins in DIR and run them after the Quick Start (repeatable; docs/plugins.md)
+  --python PATH   the Python interpreter for Python step plugins (default python3, python on Windows)
+  -h, --help      show this help
 `
 
 export interface DemoArgs {
   out: string
+  plugins: string[]
+  python?: string
 }
 
 const DEMO_ARGS = {
   options: {
     out: { type: 'string', short: 'o', needs: 'a folder' },
+    plugins: { type: 'string', multiple: true, needs: 'a folder' },
+    python: { type: 'string', needs: 'an interpreter' },
     help: { type: 'boolean', short: 'h' },
   },
   positionals: false,
@@ -41,8 +49,10 @@ const DEMO_ARGS = {
 export function parseDemoArgs(args: string[]): DemoArgs | null {
   const { values } = parseCommandArgs(args, DEMO_ARGS)
   if (values.help) return null
-  return { out: resolve(values.out ?? 'demo-output') }
+  return { out: resolve(values.out ?? 'demo-output'), plugins: (values.plugins ?? []).map((d) => resolve(d)), python: values.python }
 }
+
+let STEPS: StepDefinition<any>[] = []
 
 function findStep(id: string): StepDefinition<any> | undefined {
   return STEPS.find((s) => s.id === id)
@@ -101,6 +111,17 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     return 0
   }
   const out = parsed.out
+  let pluginSteps: string[]
+  try {
+    const found = await cliSteps({ plugins: parsed.plugins, python: parsed.python })
+    STEPS = found.steps
+    const given = parsed.plugins
+    const inGiven = (location: string) => given.some((dir) => location.startsWith(dir + sep))
+    pluginSteps = found.report.plugins.filter((p) => p.status === 'loaded' && inGiven(p.location)).map((p) => p.id!)
+  } catch (err) {
+    process.stderr.write(`demo: ${(err as Error).message}\n`)
+    return 2
+  }
   const controller = new AbortController()
   let currentStep = 'setup'
   const onSigint = () => {
@@ -118,7 +139,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   try {
     const loader = findStep('load_recording_with_eimage_sta') ?? findStep('load_recording')
     if (!loader) throw new Error('no loader step (load_recording) is registered')
-    const plan = [loader.id, 'add_section_time', 'section_spike_times', 'compute_sta', 'extract_features']
+    const plan = [loader.id, 'add_section_time', 'section_spike_times', 'compute_sta', 'extract_features', ...pluginSteps]
     const missing = plan.filter((id) => !findStep(id))
     if (missing.length > 0) throw new Error(`the step(s) ${missing.join(', ')} are not registered`)
 

@@ -5,6 +5,7 @@ import { attachBatch } from '../batch/ipc'
 import { ensureDemoRecording } from '../demoSet'
 import type { Transport } from '../../src-shared/contract'
 import { WorkbenchService } from './service'
+import { bundledPluginFolder } from '../plugins/cliSteps'
 
 export function createWorkbenchService(options: {
   transport: Transport
@@ -13,14 +14,25 @@ export function createWorkbenchService(options: {
   extraAllowedFolders?: string[]
   /** Where the demo recording is generated (default <workdir>/demo); it is always an allowed folder. */
   demoDir?: string
+  /** Browser mode: plugin folders fixed at start (--plugins DIR); the bundled folder is added after them. */
+  pluginFolders?: string[]
+  /** Browser mode: the Python interpreter fixed at start (--python PATH). */
+  python?: string
 }): WorkbenchService {
   const demoDir = resolve(options.demoDir ?? join(options.workdir, 'demo'))
+  const bundled = bundledPluginFolder()
+  const userPlugins = join(options.configDir ?? join(options.workdir, '.workbench'), 'plugins')
   const service = new WorkbenchService({
     transport: options.transport,
     workdir: options.workdir,
     configDir: options.configDir,
     demo: () => ensureDemoRecording(demoDir),
     version: process.env.npm_package_version || '0.1.0',
+    plugins: {
+      defaultFolders: [userPlugins, ...(bundled ? [bundled] : [])],
+      folders: options.pluginFolders?.length ? [...options.pluginFolders, ...(bundled ? [bundled] : [])] : undefined,
+      python: options.python,
+    },
   })
   service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir])
   // The batch queue (batch.* requests); closing the service stops it, leaving its queue resumable.

@@ -6,7 +6,7 @@
 //   currentSession + sessionLifecycle (open/resume/save/checkpoint), stepJobs (steps), snapshot.
 
 import { join, resolve } from 'node:path'
-import type { AppInfo, EventName, Events, LogEntry, RequestName, SessionSnapshot, Transport } from '../../src-shared/contract'
+import type { AppInfo, EventName, Events, LogEntry, PluginReport, RequestName, SessionSnapshot, Settings, Transport } from '../../src-shared/contract'
 import { RequestError } from '../../src-shared/wire'
 import type { TaskPool } from '../pool/taskPool'
 import type { StepDefinition } from '../steps/framework'
@@ -24,6 +24,8 @@ import { SettingsStore } from './settings'
 import { buildSnapshot, stepInfo } from './snapshot'
 import { StepJobs } from './stepJobs'
 import type { WorkbenchContext } from './workbenchContext'
+import { defaultPython } from '../plugins/defaultPython'
+import { PluginHost } from '../plugins/pluginHost'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
 
@@ -36,8 +38,10 @@ export interface WorkbenchOptions {
   /** Generates (if absent) and describes the demo recording. */
   demo?: () => Promise<DemoRecordingInfo>
   createPool?: () => TaskPool
-  /** The step list (defaults to the registry). */
+  /** The built-in steps (defaults to the registry); plugin steps follow them. */
   steps?: StepDefinition<any>[]
+  /** Step plugins (docs/plugins.md): the default folders, and folders or interpreter fixed at start (browser mode). */
+  plugins?: { defaultFolders: string[]; folders?: string[]; python?: string }
   version?: string
 }
 
@@ -53,17 +57,38 @@ export class WorkbenchService {
   private readonly current = new CurrentSession()
   private readonly jobs: StepJobs
   private readonly lifecycle: SessionLifecycle
+  private readonly plugins: PluginHost
+  private pluginsReady: Promise<unknown>
 
   constructor(options: WorkbenchOptions) {
     this.options = options
     this.transport = options.transport
     this.workdir = resolve(options.workdir)
-    this.store = new SettingsStore(join(options.configDir ?? join(this.workdir, '.workbench'), 'settings.json'), this.workdir)
+    this.store = new SettingsStore(join(options.configDir ?? join(this.workdir, '.workbench'), 'settings.json'), this.workdir, {
+      pluginFolders: options.plugins?.defaultFolders ?? [],
+    })
     // Browser mode: the allowed folders are those of this start (the working folder plus allowFolders()).
     if (this.transport === 'web') this.store.update({ allowedFolders: [this.workdir] })
+    // Plugin folders and the interpreter run code: a browser page cannot change them, the host's start does.
+    if (this.transport === 'web') {
+      this.store.update({
+        pluginFolders: options.plugins?.folders ?? options.plugins?.defaultFolders ?? [],
+        python: options.plugins?.python ?? defaultPython(),
+      })
+    } else {
+      if (options.plugins?.folders) this.store.update({ pluginFolders: options.plugins.folders })
+      if (options.plugins?.python) this.store.update({ python: options.plugins.python })
+    }
     this.events = new EventHub((message) => this.log.record('warn', message))
     this.log = new ActivityLog((entry) => this.events.emit('log', entry))
     this.guard = new PathGuard(this.transport, () => this.store.settings.allowedFolders)
+    this.plugins = new PluginHost({
+      builtIns: options.steps ?? STEPS,
+      folders: () => this.store.settings.pluginFolders,
+      runtime: { python: () => this.store.settings.python },
+      log: (level, message) => this.log.add(level, message),
+    })
+    this.pluginsReady = this.plugins.reload()
     const ctx: WorkbenchContext = {
       steps: this.steps,
       current: this.current,
@@ -80,8 +105,18 @@ export class WorkbenchService {
     this.registerAll()
   }
 
+  /** Built-in steps, then plugin steps (one array, updated in place when plugins are reloaded). */
   get steps(): StepDefinition<any>[] {
-    return this.options.steps ?? STEPS
+    return this.plugins.steps
+  }
+
+  /** Rediscovers the step plugins; the step list and the session's step table follow. */
+  async reloadPlugins(): Promise<PluginReport> {
+    this.jobs.requireIdle('reload plugins')
+    this.pluginsReady = this.plugins.reload()
+    await this.pluginsReady
+    this.emitSession()
+    return this.plugins.report
   }
 
   // ---------- plumbing used by the transports ----------
@@ -106,7 +141,8 @@ export class WorkbenchService {
   }
 
   /** Runs one request by name; unknown names and bad params are errors like any other. */
-  dispatch(name: string, params: unknown): Promise<unknown> {
+  async dispatch(name: string, params: unknown): Promise<unknown> {
+    await this.pluginsReady // the step list is complete before any request sees it
     return this.requests.dispatch(name, params)
   }
 
@@ -144,12 +180,16 @@ export class WorkbenchService {
     this.register('app.info', () => this.appInfo())
     this.register('steps.list', () => this.steps.map(stepInfo))
     this.register('settings.get', () => this.store.settings)
-    this.register('settings.set', (p) => {
+    this.register('settings.set', async (p) => {
       if (this.transport === 'web') this.refuseWideningInBrowser(p)
+      const foldersBefore = JSON.stringify(this.store.settings.pluginFolders)
       const s = this.store.update(p)
+      if (JSON.stringify(s.pluginFolders) !== foldersBefore) await this.reloadPlugins()
       this.emitSession()
       return s
     })
+    this.register('plugins.list', () => this.plugins.report)
+    this.register('plugins.reload', () => this.reloadPlugins())
     this.register('recent.list', () => ({
       recordings: this.store.state.recentRecordings,
       archives: this.store.state.recentArchives,
@@ -187,7 +227,12 @@ export class WorkbenchService {
   }
 
   /** A browser page must not widen its own reach: the allowed folders are fixed when the host starts, and the output folder lies inside them. */
-  private refuseWideningInBrowser(p: { allowedFolders?: string[]; outputDir?: string }): void {
+  private refuseWideningInBrowser(p: Partial<Settings>): void {
+    for (const key of ['pluginFolders', 'python'] as const) {
+      if (p[key] !== undefined && JSON.stringify(p[key]) !== JSON.stringify(this.store.settings[key])) {
+        throw new RequestError('FORBIDDEN', `In browser mode ${key} is set when the web host starts (--plugins DIR, --python PATH)`, { parameter: key })
+      }
+    }
     const current = this.store.settings.allowedFolders.map((f) => resolve(f))
     if (p.allowedFolders !== undefined && !sameFolders(p.allowedFolders.map((f) => resolve(f)), current)) {
       throw new RequestError('FORBIDDEN', 'In browser mode the allowed folders are set when the web host starts (--allow DIR)', {

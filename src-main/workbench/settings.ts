@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { RecentArchive, RecentRecording, Settings } from '../../src-shared/contract'
 import { RequestError } from '../../src-shared/wire'
+import { defaultPython } from '../plugins/defaultPython'
 
 export interface StoredState {
   settings: Settings
@@ -18,11 +19,14 @@ export interface StoredState {
 const MAX_RECENT = 12
 const MAX_DATASETS_REMEMBERED = 50
 
-export function defaultSettings(workdir: string): Settings {
+export function defaultSettings(workdir: string, overrides: Partial<Settings> = {}): Settings {
   return {
     memoryWarningGb: 8,
     outputDir: join(workdir, 'artifacts'),
     allowedFolders: [workdir],
+    pluginFolders: [],
+    python: defaultPython(),
+    ...overrides,
   }
 }
 
@@ -30,10 +34,10 @@ export class SettingsStore {
   readonly file: string
   state: StoredState
 
-  constructor(file: string, workdir: string) {
+  constructor(file: string, workdir: string, defaults: Partial<Settings> = {}) {
     this.file = resolve(file)
     this.state = {
-      settings: defaultSettings(workdir),
+      settings: defaultSettings(workdir, defaults),
       recentRecordings: [],
       recentArchives: [],
       stepParams: {},
@@ -77,6 +81,18 @@ export class SettingsStore {
         throw new RequestError('CONFIGURATION', 'allowedFolders must be a list of folder paths', { parameter: 'allowedFolders' })
       }
       next.allowedFolders = patch.allowedFolders.map((f) => resolve(f.trim()))
+    }
+    if (patch.pluginFolders !== undefined) {
+      if (!Array.isArray(patch.pluginFolders) || !patch.pluginFolders.every((f) => typeof f === 'string' && f.trim())) {
+        throw new RequestError('CONFIGURATION', 'pluginFolders must be a list of folder paths', { parameter: 'pluginFolders' })
+      }
+      next.pluginFolders = patch.pluginFolders.map((f) => resolve(f.trim()))
+    }
+    if (patch.python !== undefined) {
+      if (typeof patch.python !== 'string' || !patch.python.trim()) {
+        throw new RequestError('CONFIGURATION', 'python must name a Python interpreter (e.g. python3 or a full path)', { parameter: 'python' })
+      }
+      next.python = patch.python.trim()
     }
     this.state.settings = next
     this.persist()
