@@ -65,11 +65,20 @@ describe('parseCommandArgs', () => {
 
 describe('demo arguments', () => {
   it('defaults to ./demo-output, takes --out, -o and --out=, null for help', () => {
-    expect(parseDemoArgs([])).toEqual({ out: resolve('demo-output') })
-    expect(parseDemoArgs(['--out', 'x'])).toEqual({ out: resolve('x') })
-    expect(parseDemoArgs(['-o', 'y'])).toEqual({ out: resolve('y') })
-    expect(parseDemoArgs(['--out=z'])).toEqual({ out: resolve('z') })
+    expect(parseDemoArgs([])).toEqual({ out: resolve('demo-output'), plugins: [] })
+    expect(parseDemoArgs(['--out', 'x'])).toEqual({ out: resolve('x'), plugins: [] })
+    expect(parseDemoArgs(['-o', 'y'])).toEqual({ out: resolve('y'), plugins: [] })
+    expect(parseDemoArgs(['--out=z'])).toEqual({ out: resolve('z'), plugins: [] })
     expect(parseDemoArgs(['-h'])).toBeNull()
+  })
+
+  it('takes --plugins more than once, in order, and --python', () => {
+    expect(parseDemoArgs(['--plugins', 'a', '--plugins=b', '--python', '/usr/bin/python3'])).toEqual({
+      out: resolve('demo-output'),
+      plugins: [resolve('a'), resolve('b')],
+      python: '/usr/bin/python3',
+    })
+    expect(() => parseDemoArgs(['--plugins'])).toThrow('--plugins needs a folder')
   })
 
   it('rejects arguments the demo does not take', () => {
