@@ -126,7 +126,7 @@ export function pythonStepDefinition(m: PythonStepManifest, folder: string, runt
         return {
           summary: changed.length
             ? `new or changed: ${changed.map((t) => `${changes[t].length} under ${t}/`).join(', ')}`
-            : 'the script changed nothing under units/, metadata/ or stimulus/',
+            : 'the script left units/, metadata/ and stimulus/ as they were',
           apply(s) {
             applyChanges(s.units, changes.units)
             applyChanges(s.metadata, changes.metadata)

@@ -13,6 +13,7 @@ export interface RunningHost {
 }
 
 const WEB_JS = resolve(import.meta.dirname, '../../out/main/web.js')
+export const PYTHON = '/usr/bin/python3'
 
 /** The demo folder of this test run (see global-setup.ts). */
 export function demoDir(): string {
@@ -23,7 +24,8 @@ export function demoDir(): string {
 
 export async function startHost(workdir: string, extraArgs: string[] = []): Promise<RunningHost> {
   if (!existsSync(WEB_JS)) throw new Error(`${WEB_JS} is missing; run \`npm run build\` first`)
-  const child = spawn(process.execPath, [WEB_JS, '--workdir', workdir, ...extraArgs], {
+  // Python step plugins (the bundled ones too) run with the interpreter that has h5py and numpy.
+  const child = spawn(process.execPath, [WEB_JS, '--workdir', workdir, '--python', PYTHON, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env },
   })
