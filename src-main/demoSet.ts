@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
+import { recordWholeFolder, removeOwnFolder } from './demoManifest'
 import { join } from 'node:path'
 import { generateRecording } from '../src-worker/synthetic/generator'
 import type { SynthMovie } from '../src-worker/synthetic/syntheticModel'
@@ -85,7 +86,9 @@ function complete(d: DemoRecording): boolean {
 
 /**
  * The demo recording in `dir`, generated (about 2 s, ~370 MB) only if absent. Generation goes to a
- * temporary folder that is renamed into place, so an interrupted run never leaves a half set.
+ * temporary folder that is renamed into place, so an interrupted run never leaves a half set. An
+ * incomplete earlier set is replaced only when every file in `dir` is one the demo wrote (its
+ * manifest, see demoManifest.ts); a foreign file is an error naming it, and nothing is removed.
  */
 export async function ensureDemoRecording(dir: string, opts: DemoOptions = {}): Promise<DemoRecording> {
   const demo = describe(dir)
@@ -106,7 +109,9 @@ export async function ensureDemoRecording(dir: string, opts: DemoOptions = {}): 
       analogSteps: DEMO_ANALOG_STEPS,
       stimulusDir: join(tmp, 'stimuli'),
     })
-    await rm(dir, { recursive: true, force: true })
+    await recordWholeFolder(tmp)
+    // Only the demo's own earlier files are removed; anything else in `dir` stops us, untouched.
+    await removeOwnFolder(dir, 'the demo recording')
     await rename(tmp, dir)
   } catch (err) {
     await rm(tmp, { recursive: true, force: true })

@@ -40,11 +40,18 @@ function electronApi(): WorkbenchApi {
   }
 }
 
-/** The token of this browser tab: from ?token= (then kept for reloads of the tab). */
+/**
+ * The token of this browser tab: from ?token= of the printed URL, then kept in the tab's session storage
+ * for reloads and removed from the address bar (and so from the history) at once.
+ */
 function webToken(): string {
-  const fromUrl = new URLSearchParams(location.search).get('token')
+  const params = new URLSearchParams(location.search)
+  const fromUrl = params.get('token')
   if (fromUrl) {
     sessionStorage.setItem('workbench-token', fromUrl)
+    params.delete('token')
+    const rest = params.toString()
+    history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`)
     return fromUrl
   }
   return sessionStorage.getItem('workbench-token') ?? ''
@@ -58,7 +65,8 @@ function webApi(onConnection: (s: ConnectionState) => void): WorkbenchApi {
   let retry = 500
   const connect = () => {
     onConnection('connecting')
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`)
+    // The token travels in the handshake's subprotocol list, not in the URL (see src-main/ipc/webHost.ts).
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, ['workbench', `workbench.token.${token}`])
     ws.onopen = () => {
       retry = 500
       onConnection('open')

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'FILE_LOCKED'
   | 'FILE_KIND'
   | 'FILE_CORRUPT'
+  | 'NO_SPACE'
+  | 'PERMISSION'
   | 'DATA'
   | 'CANCELLED'
   | 'PLUGIN'

@@ -5,5 +5,5 @@ export { HDMEA_VERSION, SCHEMA, SCHEMA_ATTR, WRITER_VERSION, WRITER_VERSION_ATTR
 export { readArchive, checkHdf5File, type ReadOptions } from './reader'
 export { writeArchive, type WriteOptions } from './writer'
 export { saveArchiveFile, tempPathFor, RENAME_RETRY_DELAYS_MS, type SaveOptions, type SaveDeps } from './saveFile'
-export { type ArchiveFs, nodeArchiveFs } from './archiveFs'
+export { type AtomicFs as ArchiveFs, nodeAtomicFs as nodeArchiveFs } from '../files/atomicFs'
 export { deriveCompletedSteps } from './derive'

@@ -19,7 +19,12 @@ interface Ctx {
   sinceYield: number
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   signal?: AbortSignal
+  /** Addresses of the groups being read, from the root down to the current one (a hard-link cycle leads back into them). */
+  ancestors: Map<string, string>
 }
+
+/** Archives nest a few levels (units/<id>/features/<name>/...); deeper than this is damage or an attack. */
+export const MAX_GROUP_DEPTH = 64
 
 export interface ReadOptions {
   /** Bytes of array data read so far, against the file size (a close upper bound of the data). */
@@ -101,6 +106,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
     sinceYield: 0,
     onProgress: options.onProgress,
     signal: options.signal,
+    ancestors: new Map([[objectAddress(mod, file, '/'), '/']]),
   }
   try {
     const content = await readContent(ctx)
@@ -233,7 +239,42 @@ async function readObject(ctx: Ctx, path: string): Promise<TreeNode> {
   throw new Error(`${path} is neither a group nor a readable dataset`)
 }
 
+/** The object's address in the file (the bytes of an HDF5 object reference), as a key. */
+function objectAddress(mod: H5Module, file: File, path: string): string {
+  const ref = mod.create_object_reference(file.file_id, path) as unknown as ArrayLike<number>
+  return Array.from(ref, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function depthOf(path: string): number {
+  return path === '/' ? 0 : path.split('/').length - 1
+}
+
 async function readGroup(ctx: Ctx, path: string): Promise<GroupNode> {
+  if (depthOf(path) > MAX_GROUP_DEPTH) {
+    throw new FileAccessError(
+      'FILE_CORRUPT',
+      `${ctx.filePath}: groups are nested more than ${MAX_GROUP_DEPTH} levels deep (at ${path.slice(0, 120)}...); the archive is damaged or not a workbench/hdmea archive`,
+      { path: ctx.filePath },
+    )
+  }
+  const address = objectAddress(ctx.mod, ctx.file, path)
+  const earlier = ctx.ancestors.get(address)
+  if (earlier !== undefined) {
+    throw new FileAccessError(
+      'FILE_CORRUPT',
+      `${ctx.filePath}: the group ${path} is a hard link back to ${earlier}, which contains it (a cycle); the archive cannot be read as a tree`,
+      { path: ctx.filePath },
+    )
+  }
+  ctx.ancestors.set(address, path)
+  try {
+    return await readGroupContent(ctx, path)
+  } finally {
+    ctx.ancestors.delete(address)
+  }
+}
+
+async function readGroupContent(ctx: Ctx, path: string): Promise<GroupNode> {
   const g = group()
   for (const [k, v] of readAttrs(ctx, path)) g.attrs.set(k, v)
   let names = childNames(ctx, path)

@@ -62,12 +62,36 @@ export async function writeArchive(path: string, content: ArchiveContent, option
     onProgress: options.onProgress,
     signal: options.signal,
   }
+  let failure: unknown = null
   try {
     throwIfAborted(ctx.signal)
     await writeContent(ctx, content)
     ctx.onProgress?.(ctx.bytesTotal, ctx.bytesTotal)
-  } finally {
+  } catch (err) {
+    failure = err
+  }
+  try {
     file.close()
+  } catch (err) {
+    // HDF5 keeps a file open when its last flush fails (a full disk): release the handle ourselves, or
+    // the deleted temp file would hold its space until the process exits.
+    releaseFileHandles(mod, path)
+    failure ??= wrapWriteError(ctx, 'the end of the file', err)
+  }
+  if (failure) throw failure
+}
+
+/** Closes every handle the HDF5 library's file system still holds on `path`. */
+function releaseFileHandles(mod: unknown, path: string): void {
+  const fs = (mod as { FS?: { streams?: Array<{ path?: string } | null>; close?: (s: unknown) => void } }).FS
+  for (const stream of fs?.streams ?? []) {
+    if (stream && stream.path === path) {
+      try {
+        fs!.close!(stream)
+      } catch {
+        // already closed
+      }
+    }
   }
 }
 

@@ -7,7 +7,8 @@ import { dirname, resolve } from 'node:path'
 import { resolveAgainst } from '../workbench/fileAccess'
 import { ConfigurationError, FileAccessError, WorkbenchError } from '../../src-shared/errors'
 import { resolveParams, type StepDefinition } from '../steps/framework'
-import { writeFileAtomic } from './atomicFile'
+import { writeTextAtomically } from '../files/atomicWrite'
+import { batchTempPath } from './tempFiles'
 import { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep } from '../../src-shared/batchModel'
 
 export { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep }
@@ -159,7 +160,7 @@ export async function loadRecipe(path: string, steps: readonly StepDefinition<an
 }
 
 export async function saveRecipe(path: string, recipe: Recipe): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(recipe, null, 2)}\n`)
+  await writeTextAtomically(path, `${JSON.stringify(recipe, null, 2)}\n`, { overwrite: true, what: 'recipe', tempPath: batchTempPath })
 }
 
 /** Two recipes that would produce the same archives (the name does not matter). */

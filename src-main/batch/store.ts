@@ -9,7 +9,8 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
-import { writeFileAtomic } from './atomicFile'
+import { writeTextAtomically } from '../files/atomicWrite'
+import { batchTempPath } from './tempFiles'
 import { QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type ItemState, type QueueFile } from '../../src-shared/batchModel'
 import { describeIssue, queueFileSchema, type ParsedQueueItem } from './queueSchema'
 import { validateRecipe } from './recipe'
@@ -29,7 +30,7 @@ export async function ensureBatchDirs(outputDir: string): Promise<void> {
 }
 
 export async function writeQueueFile(content: QueueFile): Promise<void> {
-  await writeFileAtomic(queuePath(content.outputDir), `${JSON.stringify(content, null, 1)}\n`)
+  await writeTextAtomically(queuePath(content.outputDir), `${JSON.stringify(content, null, 1)}\n`, { overwrite: true, what: 'queue file', tempPath: batchTempPath })
 }
 
 /** The saved queue of an output folder, or null when the folder has none. */

@@ -4,7 +4,8 @@
 
 import { mkdirSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
-import { ensureDemoRecording } from '../demoSet'
+import { assertReplaceable, recordOwnFiles } from '../demoManifest'
+import { DEMO_STEM, ensureDemoRecording } from '../demoSet'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
 import { CancelledError, describeError } from '../../src-shared/errors'
 import { createSession, type PipelineSession } from '../session/session'
@@ -143,6 +144,10 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     const missing = plan.filter((id) => !findStep(id))
     if (missing.length > 0) throw new Error(`the step(s) ${missing.join(', ')} are not registered`)
 
+    // The archive and checkpoint names are known before anything runs: refuse at once if a file the
+    // demo did not write sits there (it would be replaced at the end).
+    const outputs = [`${DEMO_STEM}.h5`, `checkpoints/${DEMO_STEM}.after_load.h5`]
+    await assertReplaceable(out, outputs, 'the demo archive')
     mkdirSync(join(out, 'checkpoints'), { recursive: true })
     currentStep = 'preparing the demo recording'
     process.stderr.write(`demo: preparing the demo recording in ${join(out, 'recording')}\n`)
@@ -180,6 +185,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
           checkpointName: 'after_load',
           overwrite: true,
         })
+        await recordOwnFiles(out, [outputs[1]])
         timings.push({ step: '(checkpoint after load)', seconds: (performance.now() - t0) / 1000, summary: cp })
         process.stderr.write(`demo: checkpoint ${cp}\n`)
       }
@@ -187,6 +193,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     currentStep = 'save'
     const t0 = performance.now()
     const saved = await session.save(join(out, `${session.datasetId}.h5`), { overwrite: true })
+    await recordOwnFiles(out, [`${session.datasetId}.h5`])
     timings.push({ step: '(save)', seconds: (performance.now() - t0) / 1000, summary: saved })
     printSummary(session, timings, saved)
     return 0

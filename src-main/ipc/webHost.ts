@@ -2,6 +2,12 @@
 // WebSocket (/ws) for events, on 127.0.0.1 only, with a random token that every request and every
 // socket must carry. It also serves the built renderer. Used by `npm start` without the Electron binary
 // and by the Playwright tests.
+//
+// Where the token may travel: API requests only in the x-workbench-token header, the event socket only
+// in its handshake (the subprotocol `workbench.token.<token>`), never in an API or socket URL (URLs end
+// up in histories and logs). The printed URL carries it once, for the first page load; the page then
+// gets an HttpOnly cookie named after this port (another workbench on another port keeps its own) and
+// removes the token from the address bar.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -35,7 +41,14 @@ export interface WebHost {
   close(): Promise<void>
 }
 
-const COOKIE = 'workbench_token'
+/** The cookie of the host on `port`: cookies are not port-specific, their names here are. */
+export function cookieName(port: number): string {
+  return `workbench_token_${port}`
+}
+
+/** The WebSocket subprotocol that carries the token in the handshake (the browser API cannot set headers). */
+export const WS_PROTOCOL = 'workbench'
+export const WS_TOKEN_PREFIX = 'workbench.token.'
 const MAX_BODY = 16 * 1024 * 1024
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -65,13 +78,34 @@ function sameToken(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-function cookieToken(req: IncomingMessage): string | null {
+function cookieToken(req: IncomingMessage, name: string): string | null {
   const header = req.headers.cookie ?? ''
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=')
-    if (k === COOKIE) return decodeURIComponent(v.join('='))
+    if (k === name) return safeDecode(v.join('='))
   }
   return null
+}
+
+/** decodeURIComponent, or null for a malformed % escape (answered 400, not 500). */
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return null
+  }
+}
+
+function badEscape(res: ServerResponse): void {
+  sendJson(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: 'Malformed % escape in the request path' } } satisfies Reply<never>)
+}
+
+function protocolToken(req: IncomingMessage): string | null {
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+  const entry = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))
+  return entry ? entry.slice(WS_TOKEN_PREFIX.length) : null
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -115,7 +149,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.writeHead(404).end('No renderer build to serve')
       return
     }
-    const rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname)
+    const rel = safeDecode(pathname === '/' ? '/index.html' : pathname)
+    if (rel === null) return badEscape(res)
     let file = normalize(join(rendererDir, rel))
     if (!file.startsWith(rendererDir + sep)) {
       res.writeHead(404).end()
@@ -140,7 +175,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
     }
-    if (queryToken) headers['set-cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+    if (queryToken) headers['set-cookie'] = `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
     res.writeHead(200, headers)
     if (req.method === 'HEAD') {
       res.end()
@@ -155,15 +190,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const queryToken = url.searchParams.get('token')
     const headerToken = req.headers['x-workbench-token']
     if (url.pathname.startsWith('/api/')) {
-      // API calls carry the token explicitly (header or query), never only as a cookie, so another
-      // site cannot make the browser call us with the user's cookie.
-      if (!sameToken(typeof headerToken === 'string' ? headerToken : queryToken, token)) return forbid(res, 'Missing or wrong token')
+      // API calls carry the token in their header, never only as a cookie (another site could make the
+      // browser send that) and never in the URL (histories and logs keep URLs).
+      if (!sameToken(typeof headerToken === 'string' ? headerToken : null, token)) return forbid(res, 'Missing or wrong token (send it in the x-workbench-token header)')
       if (!originOk(req)) return forbid(res, 'Cross-origin request refused')
       if (req.method !== 'POST') {
         res.writeHead(405, { allow: 'POST' }).end()
         return
       }
-      const name = decodeURIComponent(url.pathname.slice('/api/'.length))
+      const name = safeDecode(url.pathname.slice('/api/'.length))
+      if (name === null) return badEscape(res)
       let params: unknown
       try {
         const body = await readBody(req)
@@ -187,7 +223,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.writeHead(405).end()
       return
     }
-    const given = queryToken ?? (typeof headerToken === 'string' ? headerToken : null) ?? cookieToken(req)
+    // The page itself may be opened with ?token= (the printed URL): that is how the cookie is first set.
+    const given = queryToken ?? (typeof headerToken === 'string' ? headerToken : null) ?? cookieToken(req, cookieName(port))
     if (!sameToken(given, token)) return forbid(res, 'Missing or wrong token: open the URL printed by the workbench')
     return serveStatic(req, res, url.pathname, sameToken(queryToken, token) ? queryToken : null)
   }
@@ -199,11 +236,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     })
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024 * 1024,
+    // Answer with the plain protocol name, never echoing the token back.
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  })
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
-    if (url.pathname !== '/ws' || !hostOk(req) || !originOk(req) || !sameToken(url.searchParams.get('token'), token)) {
+    if (url.pathname !== '/ws' || !hostOk(req) || !originOk(req) || !sameToken(protocolToken(req), token)) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       socket.destroy()
       return

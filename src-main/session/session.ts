@@ -47,6 +47,19 @@ export function deriveDatasetId(cmcrPath?: string | null, cmtrPath?: string | nu
 }
 
 const UNSAFE_ID = /[/\\:*?"<>|]/
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
+
+/** True when `s` can be used as (the start of) one file name: no separators, reserved or control characters, not '.'/'..'. */
+export function isSafeFileStem(s: string): boolean {
+  return s.length > 0 && s.length <= 200 && !UNSAFE_ID.test(s) && !CONTROL_CHARS.test(s) && s !== '.' && s !== '..'
+}
+
+/** A user-given name shown in a message: control characters escaped, long names cut. */
+function printable(s: string): string {
+  const shown = JSON.stringify(s).slice(1, -1)
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown
+}
 
 export function validateDatasetId(id: string): string {
   const stripped = id.trim().replace(/-+$/, '')
@@ -84,8 +97,15 @@ export class PipelineSession {
   private modified = true
 
   constructor(options: SessionOptions) {
-    const id = options.datasetId.trim()
+    const id = String(options.datasetId ?? '').trim()
     if (!id) throw new SessionError('dataset_id cannot be empty', { operation: 'create' })
+    // The id names the archive and checkpoint files: it must stay one file name inside the output folder.
+    if (!isSafeFileStem(id)) {
+      throw new ConfigurationError(
+        `Invalid dataset_id '${printable(id)}': it must be a plain file name (no / \\ : * ? " < > |, control characters, or '.'/'..')`,
+        { parameter: 'dataset_id' },
+      )
+    }
     this.datasetId = id
     this.outputDir = options.outputDir ?? 'artifacts'
     this.createdAt = options.createdAt ?? isoNow()
@@ -270,11 +290,17 @@ export class PipelineSession {
   /** Opens any archive (ours, the Python session flavour, immediate or hybrid) as a session to continue. */
   static async load(path: string, options: { outputDir?: string } & ArchiveIoOptions = {}): Promise<PipelineSession> {
     const content = await readArchive(resolve(path), { onProgress: options.onProgress, signal: options.signal })
-    const session = new PipelineSession({
-      datasetId: content.datasetId,
-      outputDir: options.outputDir,
-      createdAt: content.createdAt || undefined,
-    })
+    let session: PipelineSession
+    try {
+      session = new PipelineSession({ datasetId: content.datasetId, outputDir: options.outputDir, createdAt: content.createdAt || undefined })
+    } catch (err) {
+      throw new SessionError(`${resolve(path)}: the archive's dataset_id cannot be used: ${(err as Error).message}`, {
+        operation: 'load',
+        path: resolve(path),
+        code: 'DATA',
+        cause: err,
+      })
+    }
     for (const [k, v] of content.units.children) session.units.children.set(k, v)
     for (const [k, v] of content.metadata.children) session.metadata.children.set(k, v)
     for (const [k, v] of content.metadata.attrs) session.metadata.attrs.set(k, v)

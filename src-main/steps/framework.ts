@@ -97,6 +97,8 @@ function coerceParam(step: string, spec: ParamSpec, raw: unknown): unknown {
     case 'integer': {
       const v = toNumber(step, spec, raw)
       if (!Number.isInteger(v)) fail(step, spec, `must be a whole number (got ${v})`)
+      // Whole numbers are stored as int64 and counted with doubles: beyond 2^53 they are neither exact nor storable.
+      if (!Number.isSafeInteger(v)) fail(step, spec, `must be a whole number between -9007199254740991 and 9007199254740991 (got ${v})`)
       checkBounds(step, spec, v)
       return v
     }

@@ -19,7 +19,7 @@ import { computeEimageSta, type EimageUnitInput } from '../../src-worker/eimage/
 import type { EimageMode } from '../../src-worker/eimage/plan'
 import { openCmcr } from '../../src-worker/mcs/cmcrReader'
 import { openCmtr } from '../../src-worker/mcs/cmtrReader'
-import { unitIdOf } from '../../src-worker/mcs/recordingLoad'
+import { assertValidSpikeTimes, unitIdOf } from '../../src-worker/mcs/recordingLoad'
 import { resolveParams, type StepContext, type StepDefinition, type StepOutcome } from './framework'
 import { loadRecordingStep, type LoadRecordingParams } from './loadRecording'
 
@@ -57,6 +57,7 @@ async function eimageSpikes(
         continue
       }
       let spikes: Float64Array
+      assertValidSpikeTimes(cmtrPath, ref.name, params.compat === 'hdmea' ? peaks.timestampUs.subarray(0, params.spike_limit) : peaks.timestampUs)
       if (params.compat === 'hdmea') {
         // Peaks[:spike_limit], IncludePeak ignored, int64(t / 1e6 * rate).
         spikes = usToSamplesLegacyTrunc(peaks.timestampUs.subarray(0, params.spike_limit), rate)
@@ -188,8 +189,7 @@ export const loadRecordingWithEimageStaStep: StepDefinition<LoadRecordingWithEim
           onProgress: (p) =>
             ctx.progress({
               fraction: LOAD_SHARE + (1 - LOAD_SHARE) * p.fraction,
-              // The time left is the progress line's own (the service estimates it); not repeated here.
-              message: `Electrical images: ${(p.bytesDone / 1e6).toFixed(0)} of ${(p.bytesTotal / 1e6).toFixed(0)} MB`,
+              message: `Electrical images: ${(p.bytesDone / 1e6).toFixed(0)} of ${(p.bytesTotal / 1e6).toFixed(0)} MB${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`,
               bytesDone: p.bytesDone,
               bytesTotal: p.bytesTotal,
             }),

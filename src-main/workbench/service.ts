@@ -12,7 +12,7 @@ import type { TaskPool } from '../pool/taskPool'
 import type { StepDefinition } from '../steps/framework'
 import { STEPS } from '../steps/index'
 import { ActivityLog } from './activityLog'
-import { chipMapData, eimageData, firingRateData, footprintData, lightReferenceData, rasterData, staData, unitTable } from './charts'
+import { eimageData, firingRateData, lightReferenceData, rasterData, staData, unitTable } from './charts'
 import { CurrentSession } from './currentSession'
 import { type EventListener, EventHub } from './eventHub'
 import { probePath } from './fileAccess'
@@ -99,6 +99,7 @@ export class WorkbenchService {
       snapshot: () => this.snapshot(),
       emitSession: () => this.emitSession(),
       requireIdle: (what) => this.jobs.requireIdle(what),
+      requireNoSessionOperation: (what) => this.lifecycle.requireNoOperation(what),
     }
     this.jobs = new StepJobs(ctx, options.createPool)
     this.lifecycle = new SessionLifecycle(ctx, options.demo)
@@ -207,10 +208,7 @@ export class WorkbenchService {
     this.register('session.get', () => this.snapshot())
     this.register('session.open', (p) => this.lifecycle.open(p))
     this.register('session.openDemo', () => this.lifecycle.openDemo())
-    this.register('session.close', () => {
-      this.lifecycle.close()
-      return null
-    })
+    this.register('session.close', () => this.lifecycle.close())
     this.register('session.save', (p) => this.lifecycle.save(p))
     this.register('session.checkpoint', (p) => this.lifecycle.checkpoint(p))
     this.register('session.resume', (p) => this.lifecycle.resume(p.path))
@@ -224,8 +222,6 @@ export class WorkbenchService {
     this.register('chart.firingRate', (p) => firingRateData(session(), p))
     this.register('chart.sta', (p) => staData(session(), p))
     this.register('chart.eimage', (p) => eimageData(session(), p))
-    this.register('chart.chipMap', () => chipMapData(session()))
-    this.register('chart.footprint', (p) => footprintData(session(), p))
   }
 
   /** A browser page must not widen its own reach: the allowed folders are fixed when the host starts, and the output folder lies inside them. */

@@ -1,10 +1,12 @@
-// Opening, resuming, saving and checkpointing the current session.
+// Opening, resuming, saving and checkpointing the current session. These run one at a time per
+// workbench (a resume asked for during a save waits for it), and a save that finishes for a session
+// that is no longer current changes nothing of the current one.
 
-import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { ParamsOf, ResultOf, SessionSnapshot } from '../../src-shared/contract'
+import { WorkbenchError } from '../../src-shared/errors'
 import { RequestError } from '../../src-shared/wire'
-import { PipelineSession, createSession } from '../session/session'
+import { PipelineSession, createSession, isSafeFileStem } from '../session/session'
 import { normalizeUserPath, probePath } from './fileAccess'
 import type { WorkbenchContext } from './workbenchContext'
 
@@ -20,11 +22,38 @@ export class SessionLifecycle {
     private readonly demo?: () => Promise<DemoRecordingInfo>,
   ) {}
 
+  /** The session operation under way ('saving', 'resuming', ...), or null. */
+  private running: string | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+
   get demoAvailable(): boolean {
     return !!this.demo
   }
 
-  async open(p: ParamsOf<'session.open'>): Promise<SessionSnapshot> {
+  /** Throws BUSY while a save, checkpoint, resume or open is under way (a step must not change the session meanwhile). */
+  requireNoOperation(what: string): void {
+    if (this.running) throw new RequestError('BUSY', `Cannot ${what} while the session is ${this.running}; wait for it to finish`)
+  }
+
+  /** Runs `op` after every session operation asked for before it. */
+  private serial<T>(label: string, op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      this.running = label
+      try {
+        return await op()
+      } finally {
+        this.running = null
+      }
+    })
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  open(p: ParamsOf<'session.open'>): Promise<SessionSnapshot> {
+    return this.serial('opening', () => this.openNow(p))
+  }
+
+  private async openNow(p: ParamsOf<'session.open'>): Promise<SessionSnapshot> {
     const { ctx } = this
     ctx.requireIdle('open another recording')
     if (p.outputDir) await ctx.guard.outputFolder(p.outputDir)
@@ -45,17 +74,25 @@ export class SessionLifecycle {
     return ctx.snapshot()!
   }
 
-  async openDemo(): Promise<SessionSnapshot> {
+  openDemo(): Promise<SessionSnapshot> {
+    return this.serial('opening the demo', () => this.openDemoNow())
+  }
+
+  private async openDemoNow(): Promise<SessionSnapshot> {
     if (!this.demo) throw new RequestError('UNSUPPORTED', 'The demo recording is not available in this build')
     this.ctx.requireIdle('open the demo')
     this.ctx.log.add('info', 'Preparing the demo recording (generated once, a few seconds)…')
     const demo = await this.demo()
-    const snap = await this.open({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath })
+    const snap = await this.openNow({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath })
     this.ctx.current.recommended = demo.recommendedParams ?? {}
     return this.ctx.emitSession() ?? snap
   }
 
-  async resume(rawPath: string): Promise<SessionSnapshot> {
+  resume(rawPath: string): Promise<SessionSnapshot> {
+    return this.serial('resuming', () => this.resumeNow(rawPath))
+  }
+
+  private async resumeNow(rawPath: string): Promise<SessionSnapshot> {
     const { ctx } = this
     ctx.requireIdle('resume another session')
     const path = await ctx.guard.existing(rawPath)
@@ -70,9 +107,12 @@ export class SessionLifecycle {
     return ctx.snapshot()!
   }
 
-  close(): void {
-    this.ctx.requireIdle('close the session')
-    this.replace(null)
+  close(): Promise<null> {
+    return this.serial('closing', async () => {
+      this.ctx.requireIdle('close the session')
+      this.replace(null)
+      return null
+    })
   }
 
   private replace(session: PipelineSession | null): void {
@@ -80,7 +120,11 @@ export class SessionLifecycle {
     this.ctx.emitSession()
   }
 
-  async save(p: ParamsOf<'session.save'>): Promise<ResultOf<'session.save'>> {
+  save(p: ParamsOf<'session.save'>): Promise<ResultOf<'session.save'>> {
+    return this.serial('saving', () => this.saveNow(p))
+  }
+
+  private async saveNow(p: ParamsOf<'session.save'>): Promise<ResultOf<'session.save'>> {
     const { ctx } = this
     const current = ctx.current
     const session = current.require()
@@ -90,23 +134,42 @@ export class SessionLifecycle {
       : (current.savedPath ?? join(session.outputDir, `${session.datasetId}.h5`))
     await ctx.guard.target(target)
     const own = current.savedPath !== null && current.savedPath === target
-    if (existsSync(target) && !own && !p.overwrite) {
-      throw new RequestError('FILE_EXISTS', `${target} already exists; confirm to overwrite it`, { path: target })
-    }
     ctx.log.add('info', `Saving ${session.datasetId} to ${target}…`)
-    const path = await session.save(target, { overwrite: true })
+    let path: string
+    try {
+      // Without overwrite the target must still be absent when the new file is put in place (not only now).
+      path = await session.save(target, { overwrite: own || !!p.overwrite })
+    } catch (err) {
+      if (err instanceof WorkbenchError && err.code === 'FILE_EXISTS') {
+        throw new RequestError('FILE_EXISTS', `${target} already exists; confirm to overwrite it`, { path: target })
+      }
+      throw err
+    }
+    if (current.session !== session) {
+      ctx.log.add('info', `Saved ${path} (for ${session.datasetId}, no longer the open session)`)
+      return { path, snapshot: ctx.snapshot()! }
+    }
     current.savedPath = path
     ctx.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'save', at: new Date().toISOString() })
     ctx.log.add('info', `Saved ${path}`)
     return { path, snapshot: ctx.emitSession()! }
   }
 
-  async checkpoint(p: ParamsOf<'session.checkpoint'>): Promise<{ path: string }> {
+  checkpoint(p: ParamsOf<'session.checkpoint'>): Promise<{ path: string }> {
+    return this.serial('writing a checkpoint', () => this.checkpointNow(p))
+  }
+
+  private async checkpointNow(p: ParamsOf<'session.checkpoint'>): Promise<{ path: string }> {
     const { ctx } = this
     const session = ctx.current.require()
     ctx.requireIdle('checkpoint')
     const done = ctx.steps.filter((s) => session.completedSteps.has(s.id)).map((s) => s.id)
     const name = p.name?.trim() || (done.length ? `after_${done[done.length - 1]}` : 'initial')
+    if (!p.path && !isSafeFileStem(name)) {
+      throw new RequestError('CONFIGURATION', `Checkpoint name '${name.slice(0, 80)}' cannot be part of a file name (no / \\ : * ? " < > | or control characters)`, {
+        parameter: 'name',
+      })
+    }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-')
     const target = p.path
       ? resolve(normalizeUserPath(p.path))

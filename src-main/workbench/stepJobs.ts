@@ -79,11 +79,17 @@ export class StepJobs {
     return { ok: Object.keys(errors).length === 0 && !general && missing.length === 0, errors, general, missing }
   }
 
-  start(stepId: string, raw: Record<string, unknown>): JobInfo {
-    const session = this.ctx.current.require()
+  async start(stepId: string, raw: Record<string, unknown>): Promise<JobInfo> {
+    this.ctx.current.require()
     this.ctx.requireIdle(`run ${stepId}`)
+    this.ctx.requireNoSessionOperation(`run ${stepId}`)
     const def = this.stepDef(stepId)
     resolveParams(def, raw ?? {}) // parameter errors come back at once, naming the field
+    await this.ctx.guard.stepParams(def, raw ?? {})
+    // The checks above awaited: the session and the idle state are taken again, as they are now.
+    const session = this.ctx.current.require()
+    this.ctx.requireIdle(`run ${stepId}`)
+    this.ctx.requireNoSessionOperation(`run ${stepId}`)
     assertPrerequisites(def, session)
     const job: RunningJob = {
       jobId: `job-${++this.jobCounter}-${Date.now().toString(36)}`,

@@ -20,4 +20,6 @@ export interface WorkbenchContext {
   emitSession(): SessionSnapshot | null
   /** Throws BUSY while a step runs. */
   requireIdle(what: string): void
+  /** Throws BUSY while a save, checkpoint, resume or open runs. */
+  requireNoSessionOperation(what: string): void
 }

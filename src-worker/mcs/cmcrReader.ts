@@ -12,7 +12,9 @@
 // Nothing here reads a dataset whole except the analog rows a caller asks for, in slabs.
 
 import type { Dataset, File as H5File, Group } from 'h5wasm/node'
+import { Module } from 'h5wasm/node'
 import { FileAccessError } from '../../src-shared/errors'
+import { assertReadFits } from './declaredSize'
 import {
   type AttrValue,
   attrNumber,
@@ -20,6 +22,7 @@ import {
   childNames,
   getIfExists,
   attrValues,
+  checkDeclaredSize,
   openHdf5With,
   isDataset,
   isGroup,
@@ -95,6 +98,14 @@ export function externalLinkTarget(file: H5File, name: string): string | null {
     return link && typeof link.filename === 'string' && link.filename.length > 0 ? link.filename : null
   } catch {
     return null
+  }
+}
+
+/** Throws DATA naming the file and dataset when it does not hold integers or floats (e.g. strings). */
+function assertNumeric(path: string, ds: Dataset, what: string): void {
+  const type = ds.metadata.type
+  if (type !== Module.H5T_class_t.H5T_INTEGER.value && type !== Module.H5T_class_t.H5T_FLOAT.value) {
+    throw new FileAccessError('DATA', `${path}: ${ds.path} should hold ${what} as numbers, but its values are of another type (${String(ds.dtype)})`, { path })
   }
 }
 
@@ -191,6 +202,8 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
   let sensor: SensorInfo | null = null
   const sensorDs = findSensorDataset(file)
   if (sensorDs) {
+    checkDeclaredSize(sensorDs)
+    assertNumeric(path, sensorDs, 'sensor samples')
     const shape = sensorDs.shape ?? []
     if (shape.length !== 3) {
       throw new FileAccessError('FILE_CORRUPT', `${path}: ${sensorDs.path} has shape [${shape.join(', ')}], expected 3 dimensions (time, col, row)`, { path })
@@ -226,6 +239,8 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
     const fallbackName = direct ? null : childNames(analogStream).filter((n) => n.startsWith('ChannelData')).sort()[0]
     const ds = direct ?? (fallbackName ? getIfExists(analogStream, fallbackName) : null)
     if (ds && isDataset(ds)) {
+      checkDeclaredSize(ds)
+      assertNumeric(path, ds, 'analog samples')
       analogDs = ds
       const shape = ds.shape ?? []
       const a = readAttributes(ds)
@@ -297,6 +312,7 @@ function buildCmcr(path: string, file: H5File): CmcrFile {
           throw new RangeError(`${path}: analog row ${row} samples [${s0}, ${end}) outside ${analog.channels} x ${analog.samples}`)
         }
       }
+      assertReadFits(path, rowList.length * (end - s0) * 4, `${rowList.length} analog row(s) of ${end - s0} samples`)
       const outs = rowList.map(() => new Float32Array(end - s0))
       const twoD = (analogDs.shape ?? []).length === 2
       const r0 = Math.min(...rowList)

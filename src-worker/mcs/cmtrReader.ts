@@ -18,6 +18,7 @@ import {
   decodeAttrValue,
   getIfExists,
   attrValues,
+  checkDeclaredSize,
   openHdf5With,
   isDataset,
   isGroup,
@@ -30,6 +31,7 @@ import {
   type ValueKind,
 } from './h5util'
 import { detectMcsKind, externalLinkTarget } from './cmcrReader'
+import { assertReadFits } from './declaredSize'
 
 export interface CmtrUnitRef {
   /** Group name, e.g. 'Unit 12'. */
@@ -140,9 +142,21 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
   const linkedCmcrName = target ? (target.replace(/\\/g, '/').split('/').pop() ?? null) : null
 
   const units: CmtrUnitRef[] = []
+  const byNumber = new Map<number, string>()
   for (const name of childNames(sorter)) {
     const n = unitNumberFromName(name)
-    if (n !== null) units.push({ name, unitNum: n })
+    if (n === null) continue
+    // 'Unit 1' and 'Unit 01' would both become unit_001: one would silently replace the other.
+    const other = byNumber.get(n)
+    if (other !== undefined) {
+      throw new FileAccessError(
+        'DATA',
+        `${path}: the groups '/Spike Sorter/${other}' and '/Spike Sorter/${name}' have the same unit number ${n}; rename or remove one of them`,
+        { path },
+      )
+    }
+    byNumber.set(n, name)
+    units.push({ name, unitNum: n })
   }
   units.sort((a, b) => a.unitNum - b.unitNum)
 
@@ -210,6 +224,7 @@ function buildCmtr(path: string, file: H5File): CmtrFile {
     readUnitMatrix(ref, name) {
       const ds = getIfExists(unitGroup(ref), name)
       if (!ds || !isDataset(ds) || ds.metadata.compound_type) return null
+      checkDeclaredSize(ds)
       const v = ds.value as unknown
       if (!ArrayBuffer.isView(v)) return null
       const arr = v as unknown as ArrayLike<number | bigint>
@@ -235,6 +250,7 @@ function findField(fields: FieldSpec[], name: string): FieldSpec | undefined {
 }
 
 function readPeaksTable(path: string, ds: Dataset, options: PeaksOptions): PeaksTable {
+  checkDeclaredSize(ds)
   const { rowSize, fields } = compoundFields(ds)
   const n = ds.shape?.[0] ?? 0
   const attrs = options.attrs === false ? {} : readAttributes(ds)
@@ -245,6 +261,8 @@ function readPeaksTable(path: string, ds: Dataset, options: PeaksOptions): Peaks
   // McsPy: the cutout is every field after the first three (Timestamp, PeakAmplitude, IncludePeak).
   const cutoutSpecs = fields.slice(3).filter((f) => f.kind === 'int' || f.kind === 'uint' || f.kind === 'float')
   const numericAll = options.allFields ? fields.filter((f) => f.kind === 'int' || f.kind === 'uint' || f.kind === 'float') : []
+  const columns = options.allFields ? numericAll.length : 3
+  assertReadFits(path, n * (8 * columns + (options.cutouts ? 4 * cutoutSpecs.length : 0)), `the ${n} rows of ${ds.path}`)
   const all = options.allFields ? Object.fromEntries(numericAll.map((f) => [f.name, new Float64Array(n)])) : null
   // With allFields the named columns are the same arrays as in `all` (no second parse).
   const column = (f: FieldSpec | undefined): Float64Array | null => (f ? (all?.[f.name] ?? new Float64Array(n)) : null)

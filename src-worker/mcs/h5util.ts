@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import h5wasm, { Module, type Dataset, type File as H5File, type Group } from 'h5wasm/node'
 import { FileAccessError } from '../../src-shared/errors'
 import { hdf5Reason, h5wasmReady } from '../hdf5/h5wasmModule'
+import { assertDeclaredSizeFits } from './declaredSize'
 
 export type AttrValue = number | string | number[] | string[]
 
@@ -58,6 +59,7 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
   if (!file.file_id || Number(file.file_id) < 0) {
     throw new FileAccessError('FILE_CORRUPT', `${kind} file cannot be opened by HDF5 (truncated or corrupt?): ${path}`, { path })
   }
+  openFiles.set(String(file.file_id), { path, size: st.size })
   try {
     file.keys()
   } catch (err) {
@@ -69,6 +71,15 @@ export function openHdf5ReadOnly(path: string, kind: string): H5File {
     throw new FileAccessError('FILE_CORRUPT', `${kind} file is damaged (cannot list the root group): ${path}`, { path, cause: err })
   }
   return file
+}
+
+/** Path and size on disk of the files opened here, by HDF5 file id (ids are reused only after a close). */
+const openFiles = new Map<string, { path: string; size: number }>()
+
+/** Throws (FILE_CORRUPT, naming the file) when `ds` declares more data than its file can hold. */
+export function checkDeclaredSize(ds: Dataset): void {
+  const f = openFiles.get(String(ds.file_id))
+  if (f) assertDeclaredSizeFits(f.path, f.size, ds)
 }
 
 /**
@@ -385,6 +396,7 @@ export function readCompoundRecordsTyped(ds: Dataset): { records: Array<Record<s
 }
 
 function readCompoundRecordsRaw(ds: Dataset): Array<Record<string, unknown>> {
+  checkDeclaredSize(ds)
   const md = ds.metadata
   const names = md.compound_type?.members.map((m) => m.name)
   if (!names) throw new Error(`${ds.path} is not a compound table`)

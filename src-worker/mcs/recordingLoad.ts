@@ -20,6 +20,7 @@ import {
 import { detectFrameTimestamps } from '../algo/frameTimestamps'
 import { computeFiringRate } from '../algo/firingRate'
 import { usToSamples } from '../algo/spikeConversion'
+import { FileAccessError } from '../../src-shared/errors'
 import { type CmcrFile, type SensorInfo, openCmcr } from './cmcrReader'
 import { type CmtrUnitRef, openCmtr } from './cmtrReader'
 import type { AttrValue, TypedValue, ValueKind } from './h5util'
@@ -107,6 +108,7 @@ export async function loadLight(path: string, rate: number): Promise<LightResult
     }
     const rows = Math.min(2, f.analog.channels)
     const channels = f.readAnalogRows(Array.from({ length: rows }, (_, r) => r))
+    channels.forEach((raw, r) => assertFiniteAnalog(path, f.analog!, r, raw))
     channels.forEach((raw, r) => {
       const name = `ch${r + 1}`
       light.children.set(`raw_${name}`, f32(raw))
@@ -121,6 +123,37 @@ export async function loadLight(path: string, rate: number): Promise<LightResult
     return { lightReference: light, frameTimestamps, warnings }
   } finally {
     f.close()
+  }
+}
+
+/**
+ * NaN or Inf in the light reference would make frame detection and section times nonsense without any
+ * sign of it; such a recording is refused, naming the file, channel and first bad sample.
+ */
+function assertFiniteAnalog(path: string, analog: NonNullable<CmcrFile['analog']>, row: number, raw: Float32Array): void {
+  for (let i = 0; i < raw.length; i++) {
+    if (!Number.isFinite(raw[i])) {
+      const label = analog.labels[row] ? ` '${analog.labels[row]}'` : ''
+      throw new FileAccessError(
+        'DATA',
+        `${path}: analog channel ${row + 1}${label} of ${analog.path} has a non-finite value (${raw[i]}) at sample ${i}; the light reference must hold finite numbers`,
+        { path },
+      )
+    }
+  }
+}
+
+/** Spike times must be finite and not negative (they become unsigned sample indices). */
+export function assertValidSpikeTimes(path: string, unitName: string, timesUs: ArrayLike<number>, rows?: ArrayLike<number>): void {
+  for (let i = 0; i < timesUs.length; i++) {
+    const t = timesUs[i]
+    if (!Number.isFinite(t) || t < 0) {
+      throw new FileAccessError(
+        'DATA',
+        `${path}: '/Spike Sorter/${unitName}/Peaks' row ${rows ? rows[i] : i} has Timestamp ${t}; spike times must be finite and not negative`,
+        { path },
+      )
+    }
   }
 }
 
@@ -196,6 +229,7 @@ function loadOneUnit(f: Awaited<ReturnType<typeof openCmtr>>, ref: CmtrUnitRef, 
         includedRows[j++] = i
       }
     }
+    assertValidSpikeTimes(f.path, ref.name, includedUs, includedRows)
     if (count === 0) warnings.push(`${f.path}: '/Spike Sorter/${ref.name}' has no included peaks (IncludePeak = 1 in ${n} rows); ${unitId} has no spikes`)
     // Mean cutout over included peaks (fields after Timestamp, PeakAmplitude, IncludePeak).
     if (count > 0 && peaks.cutoutFields.length > 0) {

@@ -31,7 +31,7 @@ test('drop the recording pair onto the window, then Ctrl+S saves and Ctrl+Shift+
   await page.addInitScript(
     ({ token, demoDir }) => {
       const listeners = new Set<(event: string, payload: unknown) => void>()
-      const ws = new WebSocket(`ws://${location.host}/ws?token=${token}`)
+      const ws = new WebSocket(`ws://${location.host}/ws`, ['workbench', `workbench.token.${token}`])
       ws.onmessage = (m) => {
         const { event, payload } = JSON.parse(String(m.data))
         if (event !== 'hello') for (const l of listeners) l(event, payload)

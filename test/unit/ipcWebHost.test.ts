@@ -80,11 +80,13 @@ describe('token', () => {
     const before = service.calls.length
     expect((await api('app.info', {}, {})).status).toBe(403)
     expect((await api('app.info', {}, { 'x-workbench-token': 'x'.repeat(48) })).status).toBe(403)
-    const cookieOnly = await api('app.info', {}, { cookie: `workbench_token=${host.token}` })
+    const cookieOnly = await api('app.info', {}, { cookie: `workbench_token_${host.port}=${host.token}` })
     expect(cookieOnly.status).toBe(403) // a cookie alone would let other sites call us
+    // Not in the URL either: URLs are kept in histories and logs.
+    const inUrl = await fetch(`http://127.0.0.1:${host.port}/api/app.info?token=${host.token}`, { method: 'POST', body: '{}' })
+    expect(inUrl.status).toBe(403)
     expect(service.calls.length).toBe(before)
-    const r = await fetch(`http://127.0.0.1:${host.port}/api/app.info?token=${host.token}`, { method: 'POST', body: '{}' })
-    expect(r.status).toBe(200)
+    expect((await api('app.info', {})).status).toBe(200)
   })
 
   it('is required for the page, which then sets a same-site cookie for its assets', async () => {
@@ -94,6 +96,8 @@ describe('token', () => {
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('<title>wb</title>')
     const cookie = page.headers.get('set-cookie')!
+    // Named after the port: cookies of 127.0.0.1 are sent to every port, so two hosts must not share one.
+    expect(cookie.startsWith(`workbench_token_${host.port}=`)).toBe(true)
     expect(cookie).toContain('HttpOnly')
     expect(cookie).toContain('SameSite=Strict')
     const asset = await fetch(`http://127.0.0.1:${host.port}/assets/app.js`, { headers: { cookie: cookie.split(';')[0] } })
@@ -104,6 +108,13 @@ describe('token', () => {
   it('refuses other Host names (DNS rebinding) and paths outside the renderer', async () => {
     expect(await rawGet(`/?token=${host.token}`, { host: `evil.example:${host.port}` })).toBe(403)
     expect(await rawGet(`/%2e%2e/secret.txt?token=${host.token}`, { host: `127.0.0.1:${host.port}` })).toBe(404)
+  })
+
+  it('answers 400, not 500, to a malformed % escape in the path', async () => {
+    expect(await rawGet(`/%E0%A4%A?token=${host.token}`, { host: `127.0.0.1:${host.port}` })).toBe(400)
+    const r = await fetch(`http://127.0.0.1:${host.port}/api/app.%E0%A4%A`, { method: 'POST', headers: { 'x-workbench-token': host.token }, body: '{}' })
+    expect(r.status).toBe(400)
+    expect((await r.json()).error.code).toBe('BAD_REQUEST')
   })
 })
 
@@ -123,7 +134,7 @@ describe('requests', () => {
     expect(r.status).toBe(404)
     expect((await r.json()).error.code).toBe('UNKNOWN_REQUEST')
     expect(service.calls.some((c) => c.name === 'fs.deleteEverything')).toBe(false)
-    expect((await fetch(`http://127.0.0.1:${host.port}/api/app.info?token=${host.token}`)).status).toBe(405)
+    expect((await fetch(`http://127.0.0.1:${host.port}/api/app.info`, { headers: { 'x-workbench-token': host.token } })).status).toBe(405)
   })
 
   it('carry errors as {code, message, path} with retryable for locks', async () => {
@@ -143,20 +154,29 @@ describe('requests', () => {
 })
 
 describe('events', () => {
-  const connect = (query: string) => new WebSocket(`ws://127.0.0.1:${host.port}/ws${query}`)
+  const connect = (token: string | null, query = '') =>
+    new WebSocket(`ws://127.0.0.1:${host.port}/ws${query}`, token === null ? [] : ['workbench', `workbench.token.${token}`])
 
-  it('need the token to connect', async () => {
-    const status = await new Promise<number>((resolve) => {
-      const ws = connect('')
+  const handshake = (ws: WebSocket) =>
+    new Promise<number>((resolve) => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
-      ws.on('open', () => resolve(101))
+      ws.on('open', () => {
+        resolve(101)
+        ws.close()
+      })
       ws.on('error', () => {})
     })
-    expect(status).toBe(403)
+
+  it('need the token in the handshake to connect, not in the URL', async () => {
+    expect(await handshake(connect(null))).toBe(403)
+    expect(await handshake(connect(null, `?token=${host.token}`))).toBe(403)
+    expect(await handshake(connect('y'.repeat(48)))).toBe(403)
+    expect(await handshake(connect(host.token))).toBe(101)
   })
 
   it('are delivered to every connected client as {event, payload}', { timeout: 10_000 }, async () => {
-    const clients = [connect(`?token=${host.token}`), connect(`?token=${host.token}`)]
+    const clients = [connect(host.token), connect(host.token)]
+    expect(clients.every((ws) => ws.protocol === '' || ws.protocol === 'workbench')).toBe(true)
     const greeted: Array<Promise<void>> = []
     const received = clients.map((ws, i) => {
       let greet!: () => void

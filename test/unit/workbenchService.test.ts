@@ -171,7 +171,7 @@ describe('a session', () => {
     expect(ok).toEqual({ ok: true, errors: {}, general: null, missing: [] })
     const blocked = await call('step.validate', { stepId: 'slow_step', params: {} })
     expect(blocked.missing).toEqual([['load_recording']])
-    await expect(call('step.run', { stepId: 'load_recording', params: { n_units: 99, cmtr_path: '/x' } })).rejects.toMatchObject({
+    await expect(call('step.run', { stepId: 'load_recording', params: { n_units: 99, cmtr_path: join(workdir, 'x') } })).rejects.toMatchObject({
       code: 'CONFIGURATION',
       parameter: 'n_units',
     })
@@ -179,10 +179,10 @@ describe('a session', () => {
 
   it('runs a step as a job with progress events, then commits it', async () => {
     await openPair()
-    const job = await call('step.run', { stepId: 'load_recording', params: { n_units: 5, cmtr_path: '/data/x.cmtr' } })
+    const job = await call('step.run', { stepId: 'load_recording', params: { n_units: 5, cmtr_path: join(workdir, 'data', 'x.cmtr') } })
     expect(job.stepId).toBe('load_recording')
     const done = await finished('load_recording')
-    expect(done).toMatchObject({ jobId: job.jobId, status: 'done', summary: '5 units from /data/x.cmtr', warnings: ['one unit has no waveform'] })
+    expect(done).toMatchObject({ jobId: job.jobId, status: 'done', summary: `5 units from ${join(workdir, 'data', 'x.cmtr')}`, warnings: ['one unit has no waveform'] })
     const names = events.map((e) => e.name)
     expect(names.indexOf('job.started')).toBeLessThan(names.indexOf('job.progress'))
     const half = events.find((e) => e.name === 'job.progress' && (e.payload as { fraction: number }).fraction === 0.5)!.payload as { message: string; etaSeconds: number | null }
@@ -193,7 +193,7 @@ describe('a session', () => {
     expect(snap.warnings).toEqual([{ step: 'load_recording', message: 'one unit has no waveform' }])
     expect(snap.steps.map((s) => s.state)).toEqual(['done', 'ready', 'ready'])
     // The parameters are remembered for this dataset.
-    expect(snap.suggestedParams.load_recording).toEqual({ n_units: 5, cmtr_path: '/data/x.cmtr' })
+    expect(snap.suggestedParams.load_recording).toEqual({ n_units: 5, cmtr_path: join(workdir, 'data', 'x.cmtr') })
     // 5 units x 2 uint64 spike times, plus the two source paths as UTF-16 text.
     const paths = Object.values(snap.sourceFiles).join('').length
     expect(snap.memoryBytes).toBe(5 * 2 * 8 + 2 * paths)
@@ -214,11 +214,11 @@ describe('a session', () => {
 
   it('is busy while a job runs, and a cancel leaves the session unchanged', async () => {
     await openPair()
-    await call('step.run', { stepId: 'load_recording', params: { cmtr_path: '/x' } })
+    await call('step.run', { stepId: 'load_recording', params: { cmtr_path: join(workdir, 'x') } })
     await finished('load_recording')
     const job = await call('step.run', { stepId: 'slow_step', params: {} })
     expect(((await call('session.get')) as SessionSnapshot).steps[1].state).toBe('running')
-    await expect(call('step.run', { stepId: 'load_recording', params: { cmtr_path: '/x' } })).rejects.toMatchObject({ code: 'BUSY' })
+    await expect(call('step.run', { stepId: 'load_recording', params: { cmtr_path: join(workdir, 'x') } })).rejects.toMatchObject({ code: 'BUSY' })
     await expect(call('session.save')).rejects.toMatchObject({ code: 'BUSY' })
     expect(await call('job.cancel', { jobId: 'other' })).toEqual({ cancelled: false })
     expect(await call('job.cancel', { jobId: job.jobId })).toEqual({ cancelled: true })
@@ -230,7 +230,7 @@ describe('a session', () => {
 
   it('shows a failed step with its error and stays usable', async () => {
     await openPair()
-    await call('step.run', { stepId: 'load_recording', params: { cmtr_path: '/x' } })
+    await call('step.run', { stepId: 'load_recording', params: { cmtr_path: join(workdir, 'x') } })
     await finished('load_recording')
     gate.release()
     await call('step.run', { stepId: 'slow_step', params: { fail: true } })
@@ -251,7 +251,7 @@ describe('a session', () => {
 describe('saving', () => {
   it('saves, asks before overwriting another file, checkpoints, and resumes from the checkpoint', async () => {
     await openPair()
-    await call('step.run', { stepId: 'load_recording', params: { n_units: 4, cmtr_path: '/x' } })
+    await call('step.run', { stepId: 'load_recording', params: { n_units: 4, cmtr_path: join(workdir, 'x') } })
     await finished('load_recording')
     const saved = await call('session.save')
     const expected = join(workdir, 'artifacts', '2025.04.10-11.12.57-Rec.h5')
@@ -326,7 +326,7 @@ describe('browser mode limits and settings', () => {
 
   it('warns about memory above the configured threshold', async () => {
     await openPair()
-    await call('step.run', { stepId: 'load_recording', params: { n_units: 2, cmtr_path: '/x' } })
+    await call('step.run', { stepId: 'load_recording', params: { n_units: 2, cmtr_path: join(workdir, 'x') } })
     await finished('load_recording')
     expect(((await call('session.get')) as SessionSnapshot).memoryWarning).toBe(false)
     await expect(call('settings.set', { memoryWarningGb: -1 })).rejects.toMatchObject({ code: 'CONFIGURATION', parameter: 'memoryWarningGb' })

@@ -1,9 +1,9 @@
-// The file-system operations safe saving needs, behind a small interface so tests can simulate a
-// locked target (Windows sharing violations) without touching Node's globals.
+// The file-system operations an atomic write needs, behind a small interface so tests can simulate a
+// locked target (Windows sharing violations) or a file system without hard links.
 
 import { promises as fsp } from 'node:fs'
 
-export interface ArchiveFs {
+export interface AtomicFs {
   /** 'file', 'dir', 'other', or null when nothing is there. */
   kind(path: string): Promise<'file' | 'dir' | 'other' | null>
   mkdirp(dir: string): Promise<void>
@@ -12,11 +12,17 @@ export interface ArchiveFs {
   /** Flushes a folder's entries (the rename) to disk; best effort, not every platform allows it. */
   fsyncDir(dir: string): Promise<void>
   rename(from: string, to: string): Promise<void>
+  /** A second name for `from`; fails with EEXIST when `to` exists (the exclusive create of a no-overwrite save). */
+  link(from: string, to: string): Promise<void>
+  /** Creates `path` only if it does not exist (EEXIST otherwise); used as a lock file. */
+  createExclusive(path: string): Promise<void>
   unlink(path: string): Promise<void>
+  /** Empties a file (frees its space even if some handle still holds it open). */
+  truncate(path: string): Promise<void>
   readdir(dir: string): Promise<string[]>
 }
 
-export const nodeArchiveFs: ArchiveFs = {
+export const nodeAtomicFs: AtomicFs = {
   async kind(path) {
     try {
       const st = await fsp.stat(path)
@@ -49,6 +55,12 @@ export const nodeArchiveFs: ArchiveFs = {
     }
   },
   rename: (from, to) => fsp.rename(from, to),
+  link: (from, to) => fsp.link(from, to),
+  async createExclusive(path) {
+    const h = await fsp.open(path, 'wx')
+    await h.close()
+  },
   unlink: (path) => fsp.unlink(path),
+  truncate: (path) => fsp.truncate(path, 0),
   readdir: (dir) => fsp.readdir(dir),
 }
