@@ -236,6 +236,8 @@ export interface LightReferenceData {
   frames: number[]
   frameStride: number
   frameCount: number
+  /** Every movie of the section table in table order (not only those in the window): stable colours on zoom. */
+  movies: string[]
   sections: SectionBound[]
   pointsInWindow: number
 }
@@ -247,6 +249,8 @@ export interface UnitRow {
   spikeCount: number
   rateHz: number | null
   snr: number | null
+  /** Largest |STA − its mean| of the unit's first visual STA (stimulus intensity units), null without one. */
+  staPeak: number | null
 }
 
 export interface UnitTableData {
@@ -288,6 +292,38 @@ export interface CubeData {
   peakFrame: number
   /** What frame 0 is relative to the spike (cover_range start in frames, or -pre samples), when recorded. */
   firstOffset: number | null
+  /** Finite minimum and maximum of each frame (per-frame colour scales). */
+  frameMin: number[]
+  frameMax: number[]
+  /** Robust range: the 0.1st and 99.9th percentiles of all values, and the 99.9th of |value|. */
+  robustLo: number
+  robustHi: number
+  robustAbs: number
+  /** The unit's own electrode (1-based Unit Info row and column), when the session records it. */
+  unitRow: number | null
+  unitCol: number | null
+}
+
+export interface ChipMapData {
+  rows: number
+  cols: number
+  /** Units drawn on the array (1-based row/col inside it), with the unit table's columns. */
+  placed: UnitRow[]
+  /** Dot diameters in pixels, parallel to `placed`: area grows with the spike count. */
+  sizes: number[]
+  /** Units without a usable position, and why. */
+  unplaced: Array<{ id: string; reason: string }>
+}
+
+export interface FootprintData {
+  unitId: string
+  rows: number
+  cols: number
+  threshold: number
+  /** Electrodes whose peak |eimage| over the lags reaches `threshold` x the largest, 1-based, strongest first. */
+  cells: Array<{ row: number; col: number; rel: number }>
+  peakRow: number | null
+  peakCol: number | null
 }
 
 // ---------- the table ----------
@@ -336,6 +372,8 @@ export interface Requests {
   'chart.firingRate': { params: { unitId: string; maxPoints?: number }; result: FiringRateData }
   'chart.sta': { params: { unitId: string; feature?: string }; result: CubeData }
   'chart.eimage': { params: { unitId: string }; result: CubeData }
+  'chart.chipMap': { params: NoParams; result: ChipMapData }
+  'chart.footprint': { params: { unitId: string; threshold?: number }; result: FootprintData }
   // Batch queue (src-main/batch, docs/batch.md): one open batch, an output folder with its saved queue.
   'batch.get': { params: NoParams; result: BatchSnapshot | null }
   'batch.open': {
@@ -408,6 +446,8 @@ export const REQUEST_NAMES = [
   'chart.firingRate',
   'chart.sta',
   'chart.eimage',
+  'chart.chipMap',
+  'chart.footprint',
   'batch.get',
   'batch.open',
   'batch.close',

@@ -189,7 +189,8 @@ export const loadRecordingWithEimageStaStep: StepDefinition<LoadRecordingWithEim
           onProgress: (p) =>
             ctx.progress({
               fraction: LOAD_SHARE + (1 - LOAD_SHARE) * p.fraction,
-              message: `Electrical images: ${(p.bytesDone / 1e6).toFixed(0)} of ${(p.bytesTotal / 1e6).toFixed(0)} MB${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`,
+              // The time left is the progress line's own (the service estimates it); not repeated here.
+              message: `Electrical images: ${(p.bytesDone / 1e6).toFixed(0)} of ${(p.bytesTotal / 1e6).toFixed(0)} MB`,
               bytesDone: p.bytesDone,
               bytesTotal: p.bytesTotal,
             }),

@@ -5,7 +5,9 @@
 // units/<u>/firing_rate_10hz, units/<u>/features/{sta_<movie>, eimage_sta}/data.
 
 import type {
+  ChipMapData,
   CubeData,
+  FootprintData,
   FiringRateData,
   LightReferenceData,
   RasterData,
@@ -16,9 +18,14 @@ import type {
 import { RequestError } from '../../src-shared/wire'
 import type { PipelineSession } from '../session/session'
 import { type GroupNode, type NumericNode, type TreeNode, asNumber, getGroup, getNode, numericChildren } from '../../src-shared/tree'
+import { CHIP_COLS, CHIP_ROWS, eimageFootprint, placeUnits, robustRange, spikeDotSizes, staPeak } from './chipMap'
 import { lowerBound, minMaxDecimate } from './decimate'
 
 const MAX_FRAME_MARKERS = 2000
+/** Percent of values left out at each end of a robust colour range. */
+const ROBUST_TAIL = 0.1
+/** Share of the strongest electrode an electrode's eimage peak must reach to count in the footprint. */
+export const DEFAULT_FOOTPRINT_THRESHOLD = 0.1
 
 function numericNode(node: TreeNode | undefined): NumericNode | undefined {
   return node?.kind === 'numeric' ? node : undefined
@@ -53,6 +60,11 @@ export function recordingDurationS(session: PipelineSession): number | null {
   return null
 }
 
+function sectionMovies(session: PipelineSession): string[] {
+  const sections = getGroup(session.stimulus, 'section_time')
+  return sections ? [...sections.children].filter(([, n]) => n.kind === 'numeric').map(([movie]) => movie) : []
+}
+
 function sectionBounds(session: PipelineSession, rate: number): SectionBound[] {
   const sections = getGroup(session.stimulus, 'section_time')
   const out: SectionBound[] = []
@@ -75,7 +87,7 @@ export function lightReferenceData(
   const channels = group ? [...group.children].filter(([, v]) => v.kind === 'numeric').map(([k]) => k) : []
   if (channels.length === 0) {
     // Nothing to draw yet (no load step, or a .cmtr-only load): an empty answer, not an error.
-    return { channels, channel: '', rateHz: 0, durationS: 0, t: [], y: [], frames: [], frameStride: 1, frameCount: 0, sections: [], pointsInWindow: 0 }
+    return { channels, channel: '', rateHz: 0, durationS: 0, t: [], y: [], frames: [], frameStride: 1, frameCount: 0, movies: [], sections: [], pointsInWindow: 0 }
   }
   const channel = params.channel ?? (channels.includes('raw_ch1') ? 'raw_ch1' : channels[0])
   const node = numericNode(group!.children.get(channel))
@@ -113,6 +125,7 @@ export function lightReferenceData(
     frames,
     frameStride,
     frameCount,
+    movies: sectionMovies(session),
     sections: sectionBounds(session, acq).filter((s) => s.endS >= startS && s.startS <= endS),
     pointsInWindow: Math.max(0, Math.min(node.data.length, i1) - i0),
   }
@@ -131,16 +144,56 @@ export function unitTable(session: PipelineSession): UnitTableData {
     const spikes = numericNode(u.children.get('spike_times'))
     const spikeCount = spikes ? spikes.data.length : 0
     const snr = asNumber(getNode(u, 'unit_meta/snr')) ?? asNumber(u.attrs.get('snr'))
+    const sta = firstStaNode(u)
+    const peak = sta ? staPeak(sta.data) : null
     return {
       id,
-      row: asNumber(u.attrs.get('row')) ?? asNumber(u.children.get('row')) ?? null,
-      col: asNumber(u.attrs.get('col')) ?? asNumber(u.children.get('col')) ?? null,
+      ...unitElectrode(u),
       spikeCount,
       rateHz: durationS ? round6(spikeCount / durationS) : null,
       snr: snr === undefined || !Number.isFinite(snr) ? null : round6(snr),
+      staPeak: peak === null ? null : round6(peak),
     }
   })
   return { units, durationS }
+}
+
+function firstStaNode(u: GroupNode): NumericNode | undefined {
+  const first = featureNames(u, (n) => n.startsWith('sta_')).sort()[0]
+  return first ? numericNode(getNode(u, `features/${first}/data`)) : undefined
+}
+
+function unitElectrode(u: GroupNode): { row: number | null; col: number | null } {
+  return {
+    row: asNumber(u.attrs.get('row')) ?? asNumber(u.children.get('row')) ?? null,
+    col: asNumber(u.attrs.get('col')) ?? asNumber(u.children.get('col')) ?? null,
+  }
+}
+
+/** Every unit at its electrode of the 65 x 65 array, with the unit table's columns and a dot size by spikes. */
+export function chipMapData(session: PipelineSession): ChipMapData {
+  const { placed, unplaced } = placeUnits(unitTable(session).units, CHIP_ROWS, CHIP_COLS)
+  return { rows: CHIP_ROWS, cols: CHIP_COLS, placed, sizes: spikeDotSizes(placed.map((u) => u.spikeCount)).map(round6), unplaced }
+}
+
+/** The electrodes the unit's electrical image reaches (empty when it has none). */
+export function footprintData(session: PipelineSession, params: { unitId: string; threshold?: number }): FootprintData {
+  const u = unitGroup(session, params.unitId)
+  const threshold = params.threshold ?? DEFAULT_FOOTPRINT_THRESHOLD
+  if (!(threshold > 0 && threshold <= 1)) throw new RequestError('VALIDATION', `The footprint threshold must be in (0, 1] (got ${threshold})`)
+  const node = numericNode(getNode(u, 'features/eimage_sta/data'))
+  if (!node || node.shape.length !== 3) return { unitId: params.unitId, rows: CHIP_ROWS, cols: CHIP_COLS, threshold, cells: [], peakRow: null, peakCol: null }
+  const [frames, rows, cols] = node.shape
+  const fp = eimageFootprint(node.data, frames, rows, cols, threshold)
+  return {
+    unitId: params.unitId,
+    rows,
+    cols,
+    threshold,
+    cells: fp.cells.map((c) => ({ ...c, rel: round6(c.rel) })),
+    peakRow: fp.peakRow,
+    peakCol: fp.peakCol,
+  }
 }
 
 export function rasterData(session: PipelineSession, params: { unitId: string; movie?: string; binS?: number }): RasterData {
@@ -220,13 +273,22 @@ function featureNames(u: GroupNode, accept: (name: string) => boolean): string[]
 }
 
 /** A (F, R, C) or (R, C) array as frames of row-major values, rounded for display. */
-export function cubeFromNode(node: NumericNode, unitId: string, feature: string, features: string[], firstOffset: number | null = null): CubeData {
+export function cubeFromNode(
+  node: NumericNode,
+  unitId: string,
+  feature: string,
+  features: string[],
+  firstOffset: number | null = null,
+  electrode: { row: number | null; col: number | null } = { row: null, col: null },
+): CubeData {
   const shape = node.shape.length === 2 ? [1, ...node.shape] : node.shape
   if (shape.length !== 3) {
     throw new RequestError('DATA', `Feature ${feature} of unit ${unitId} has shape (${node.shape.join(', ')}); a (frames, rows, cols) array was expected`)
   }
   const [frames, rows, cols] = shape
   const per = rows * cols
+  const frameMin: number[] = []
+  const frameMax: number[] = []
   let min = Infinity
   let max = -Infinity
   let sum = 0
@@ -240,19 +302,26 @@ export function cubeFromNode(node: NumericNode, unitId: string, feature: string,
     count++
   }
   const mean = count ? sum / count : 0
+  const robust = robustRange(node.data, ROBUST_TAIL)
   const data: Array<Array<number | null>> = []
   let peakFrame = 0
   let peakDev = -1
   for (let f = 0; f < frames; f++) {
     const frame: Array<number | null> = new Array(per)
     let dev = 0
+    let lo = Infinity
+    let hi = -Infinity
     for (let i = 0; i < per; i++) {
       const v = node.data[f * per + i]
       if (Number.isFinite(v)) {
         frame[i] = round6(v)
         dev = Math.max(dev, Math.abs(v - mean))
+        if (v < lo) lo = v
+        if (v > hi) hi = v
       } else frame[i] = null
     }
+    frameMin.push(lo <= hi ? round6(lo) : 0)
+    frameMax.push(lo <= hi ? round6(hi) : 0)
     if (dev > peakDev) {
       peakDev = dev
       peakFrame = f
@@ -271,11 +340,37 @@ export function cubeFromNode(node: NumericNode, unitId: string, feature: string,
     max: count ? max : 0,
     peakFrame,
     firstOffset,
+    frameMin,
+    frameMax,
+    robustLo: round6(robust.lo),
+    robustHi: round6(robust.hi),
+    robustAbs: round6(robust.abs),
+    unitRow: electrode.row,
+    unitCol: electrode.col,
   }
 }
 
 function emptyCube(unitId: string, features: string[]): CubeData {
-  return { unitId, feature: null, features, frames: 0, rows: 0, cols: 0, data: [], min: 0, max: 0, peakFrame: 0, firstOffset: null }
+  return {
+    unitId,
+    feature: null,
+    features,
+    frames: 0,
+    rows: 0,
+    cols: 0,
+    data: [],
+    min: 0,
+    max: 0,
+    peakFrame: 0,
+    firstOffset: null,
+    frameMin: [],
+    frameMax: [],
+    robustLo: 0,
+    robustHi: 0,
+    robustAbs: 0,
+    unitRow: null,
+    unitCol: null,
+  }
 }
 
 export function staData(session: PipelineSession, params: { unitId: string; feature?: string }): CubeData {
@@ -296,7 +391,7 @@ export function eimageData(session: PipelineSession, params: { unitId: string })
   const window = numericNode(getNode(u, 'features/eimage_sta/metadata/window_range'))
   const pre = asNumber(getNode(u, 'features/eimage_sta/metadata/pre_samples'))
   const first = window && window.data.length >= 1 ? Number(window.data[0]) : pre !== undefined ? -pre : null
-  return cubeFromNode(node, params.unitId, 'eimage_sta', ['eimage_sta'], first)
+  return cubeFromNode(node, params.unitId, 'eimage_sta', ['eimage_sta'], first, unitElectrode(u))
 }
 
 /** Six significant digits: plenty for a chart, and a third of the JSON of full doubles. */

@@ -12,7 +12,7 @@ import type { TaskPool } from '../pool/taskPool'
 import type { StepDefinition } from '../steps/framework'
 import { STEPS } from '../steps/index'
 import { ActivityLog } from './activityLog'
-import { eimageData, firingRateData, lightReferenceData, rasterData, staData, unitTable } from './charts'
+import { chipMapData, eimageData, firingRateData, footprintData, lightReferenceData, rasterData, staData, unitTable } from './charts'
 import { CurrentSession } from './currentSession'
 import { type EventListener, EventHub } from './eventHub'
 import { probePath } from './fileAccess'
@@ -222,6 +222,8 @@ export class WorkbenchService {
     this.register('chart.firingRate', (p) => firingRateData(session(), p))
     this.register('chart.sta', (p) => staData(session(), p))
     this.register('chart.eimage', (p) => eimageData(session(), p))
+    this.register('chart.chipMap', () => chipMapData(session()))
+    this.register('chart.footprint', (p) => footprintData(session(), p))
   }
 
   /** A browser page must not widen its own reach: the allowed folders are fixed when the host starts, and the output folder lies inside them. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { PipelineSession } from '../../src-main/session/session'
 import { f32, f64, f64Scalar, group, i64, numeric, u64 } from '../../src-shared/tree'
-import { cubeFromNode, firingRateData, lightReferenceData, rasterData, staData, unitTable } from '../../src-main/workbench/charts'
+import { chipMapData, cubeFromNode, eimageData, firingRateData, footprintData, lightReferenceData, rasterData, staData, unitTable } from '../../src-main/workbench/charts'
 import { lowerBound, minMaxDecimate } from '../../src-main/workbench/decimate'
 
 describe('minMaxDecimate', () => {
@@ -87,12 +87,14 @@ describe('chart data from a session', () => {
     expect(Math.min(...d.y)).toBe(0)
     expect(d.frames).toEqual([0.1, 0.2, 0.3, 0.4, 0.5])
     expect(d.frameCount).toBe(5)
+    expect(d.movies).toEqual(['movie_a'])
     expect(d.sections).toEqual([
       { movie: 'movie_a', trial: 0, startS: 0.1, endS: 0.3 },
       { movie: 'movie_a', trial: 1, startS: 1.1, endS: 1.3 },
     ])
     const w = lightReferenceData(demoSession(), { startS: 0.25, endS: 0.45 })
     expect(w.frames).toEqual([0.3, 0.4])
+    expect(w.movies).toEqual(['movie_a'])
     expect(w.t[0]).toBe(0.25)
     expect(w.sections.map((s) => s.trial)).toEqual([0])
     expect(lightReferenceData(demoSession(), { channel: '10hz_ch1' }).rateHz).toBe(10)
@@ -104,13 +106,38 @@ describe('chart data from a session', () => {
     expect(d.t).toEqual([])
   })
 
-  it('unit table: position from attributes, rate = spikes / recording duration, SNR from unit_meta', () => {
+  it('unit table: position from attributes, rate = spikes / recording duration, SNR from unit_meta, STA peak', () => {
     const t = unitTable(demoSession())
     expect(t.durationS).toBe(2)
+    // STA [0,0,0,0,1,-3,0,0]: mean -0.25, largest departure |-3 + 0.25| = 2.75.
     expect(t.units).toEqual([
-      { id: 'unit_1', row: 7, col: 9, spikeCount: 4, rateHz: 2, snr: 12.5 },
-      { id: 'unit_2', row: null, col: null, spikeCount: 1, rateHz: 0.5, snr: null },
+      { id: 'unit_1', row: 7, col: 9, spikeCount: 4, rateHz: 2, snr: 12.5, staPeak: 2.75 },
+      { id: 'unit_2', row: null, col: null, spikeCount: 1, rateHz: 0.5, snr: null, staPeak: null },
     ])
+  })
+
+  it('chip map: units at their electrode with a dot size by spikes; units without a position listed apart', () => {
+    const m = chipMapData(demoSession())
+    expect([m.rows, m.cols]).toEqual([65, 65])
+    expect(m.placed.map((u) => [u.id, u.row, u.col])).toEqual([['unit_1', 7, 9]])
+    expect(m.sizes).toEqual([20]) // the only placed unit has the most spikes
+    expect(m.unplaced).toEqual([{ id: 'unit_2', reason: 'no row/column in Unit Info' }])
+  })
+
+  it('footprint and eimage cube: 1-based electrodes, the unit electrode, per-frame and robust ranges', () => {
+    // eimage (3, 4, 5) with -9 at flat index 47 = frame 2, row 1, col 2 (0-based).
+    const fp = footprintData(demoSession(), { unitId: 'unit_1' })
+    expect(fp).toEqual({ unitId: 'unit_1', rows: 4, cols: 5, threshold: 0.1, cells: [{ row: 2, col: 3, rel: 1 }], peakRow: 2, peakCol: 3 })
+    expect(footprintData(demoSession(), { unitId: 'unit_2' }).cells).toEqual([])
+    expect(() => footprintData(demoSession(), { unitId: 'unit_1', threshold: 0 })).toThrow('threshold must be in (0, 1]')
+    const e = eimageData(demoSession(), { unitId: 'unit_1' })
+    expect([e.unitRow, e.unitCol]).toEqual([7, 9])
+    expect(e.frameMin).toEqual([0, 0, -9])
+    expect(e.frameMax).toEqual([0, 0, 0])
+    // 60 values, one -9: the 99.9th percentile of |v| lies 0.941 of the way from 0 to 9 (numpy linear:
+    // virtual index 0.999 x 59 = 58.941 between the 59th value, 0, and the 60th, 9).
+    expect(e.robustAbs).toBeCloseTo(9 * 0.941, 4)
+    expect(e.robustHi).toBe(0)
   })
 
   it('raster: spike times from each trial start, and a PSTH in spikes/s per trial', () => {
