@@ -2,8 +2,13 @@
 //   node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH]
 // Prints "Workbench ready: http://127.0.0.1:<port>/?token=<token>" once it listens.
 
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import nodeLog from 'electron-log/node'
+import { logProcessCrashes } from './desktop/crashLog'
+import { LOG_FILE_NAME } from './desktop/identity'
 import { startWebHost } from './ipc/webHost'
+import { attachLogging } from './logging/attachLogging'
+import { openDiskLog } from './logging/diskLog'
 import { createWorkbenchService } from './workbench/create'
 
 interface WebArgs {
@@ -49,9 +54,15 @@ async function main(): Promise<void> {
     pluginFolders: args.plugins,
     python: args.python,
   })
+  // The log on disk: <workdir>/.workbench/logs/workbench.log, beside the settings (docs/desktop.md).
+  const disk = openDiskLog(nodeLog, { file: join(service.workdir, '.workbench', 'logs', LOG_FILE_NAME) })
+  logProcessCrashes(process, disk.write)
+  attachLogging(service, disk)
+  disk.write('info', `web host starting (node ${process.versions.node}, ${process.platform} ${process.arch}), working folder ${service.workdir}`)
   const host = await startWebHost({ service, rendererDir: resolve(import.meta.dirname, '../renderer'), port: args.port })
   process.stdout.write(`Workbench ready (browser mode): ${host.url}\n`)
   process.stdout.write(`Working folder: ${service.workdir}\n`)
+  process.stdout.write(`Log file: ${disk.file}\n`)
   let closing = false
   const shutdown = async () => {
     if (closing) return

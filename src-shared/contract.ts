@@ -210,6 +210,19 @@ export interface LogEntry {
   step?: string
 }
 
+/** An error the renderer (or a worker) reports so it reaches the log on disk. */
+export interface ErrorReport {
+  level: 'warn' | 'error'
+  source: 'renderer' | 'worker'
+  message: string
+  stack?: string
+}
+
+/** A file the app was asked to open from outside (double-click, "Open with", a second launch). */
+export type OpenRequest =
+  | { kind: 'recording'; cmcrPath: string | null; cmtrPath: string | null }
+  | { kind: 'archive'; path: string }
+
 export interface DialogFilter {
   name: string
   extensions: string[]
@@ -363,6 +376,14 @@ export interface Requests {
   'step.run': { params: { stepId: string; params: Record<string, unknown> }; result: JobInfo }
   'job.cancel': { params: { jobId: string }; result: { cancelled: boolean } }
   'log.list': { params: { since?: number }; result: LogEntry[] }
+  /** Writes a renderer or worker error into the log (on disk too). */
+  'log.report': { params: ErrorReport; result: null }
+  /** Versions, OS, memory, the session's state and the last 200 lines of the log file, as text. */
+  'log.diagnostics': { params: NoParams; result: { text: string; logFile: string | null } }
+  /** Opens the log folder in the file manager (desktop); browser mode answers with the path only. */
+  'log.openFolder': { params: NoParams; result: { path: string | null; opened: boolean } }
+  /** Files the app was asked to open before the window listened (drained once; later ones come as app.openFile). */
+  'app.takeOpenRequests': { params: NoParams; result: OpenRequest[] }
   'chart.units': { params: NoParams; result: UnitTableData }
   'chart.lightReference': {
     params: { channel?: string; startS?: number; endS?: number; maxPoints?: number }
@@ -406,6 +427,8 @@ export interface Events {
   log: LogEntry
   /** Menu accelerators (Ctrl+O, Ctrl+S, Ctrl+Shift+S) forwarded to the renderer. */
   'menu.command': { command: 'open' | 'save' | 'saveAs' | 'checkpoint' | 'resume' }
+  /** Open this file as the Open action would (asking about unsaved work first): a double-clicked .cmcr, .cmtr or .h5. */
+  'app.openFile': OpenRequest
   'batch.changed': BatchSnapshot | null
   'batch.item': BatchItem
   'batch.log': { id: string; line: string }
@@ -440,6 +463,10 @@ export const REQUEST_NAMES = [
   'step.run',
   'job.cancel',
   'log.list',
+  'log.report',
+  'log.diagnostics',
+  'log.openFolder',
+  'app.takeOpenRequests',
   'chart.units',
   'chart.lightReference',
   'chart.raster',
@@ -472,6 +499,7 @@ export const EVENT_NAMES = [
   'job.finished',
   'log',
   'menu.command',
+  'app.openFile',
   'batch.changed',
   'batch.item',
   'batch.log',

@@ -1,9 +1,19 @@
-// The desktop app: one window, the native menu, native dialogs, and the contract over Electron IPC.
-// The backend is the same WorkbenchService the web host serves.
+// The desktop app: one instance, one window, the native menu, native dialogs, the contract over
+// Electron IPC, and the log on disk (electron-log) in the user's log folder. The backend is the same
+// WorkbenchService the web host serves; what can be tested without Electron lives in ../desktop and
+// ../logging.
 
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow } from 'electron'
+import { app, BrowserWindow, shell } from 'electron'
+import log from 'electron-log/main'
+import { logAppCrashes, logProcessCrashes } from '../desktop/crashLog'
+import { APP_ID, LOG_FILE_NAME } from '../desktop/identity'
+import { fileArgsFromArgv, openRequestsFor } from '../desktop/openArgs'
+import { OpenQueue } from '../desktop/openQueue'
+import { handleSecondInstance, launchData } from '../desktop/singleInstance'
+import { attachLogging } from '../logging/attachLogging'
+import { openDiskLog } from '../logging/diskLog'
 import { createWorkbenchService } from '../workbench/create'
 import { bindIpc } from './ipcBridge'
 import { registerDialogs } from './dialogs'
@@ -12,27 +22,60 @@ import { createMainWindow } from './window'
 
 let quitting = false
 
+// Before anything else: the taskbar identity (matches appId in electron-builder.yml), and one instance.
+app.setAppUserModelId(APP_ID)
+const primary = app.requestSingleInstanceLock(launchData(process.argv, process.cwd()))
+if (!primary) {
+  app.quit() // the running instance got our command line through 'second-instance'
+} else {
+  start().catch((err) => {
+    log.error(`start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    console.error(err)
+    app.exit(1)
+  })
+}
+
 async function start(): Promise<void> {
+  const disk = openDiskLog(log, { file: join(app.getPath('logs'), LOG_FILE_NAME), console: !app.isPackaged })
+  logProcessCrashes(process, disk.write)
+  logAppCrashes(app, disk.write)
+  let win: BrowserWindow | null = null
+  const opens = new OpenQueue((request) => service?.emit('app.openFile', request))
+  let service: ReturnType<typeof createWorkbenchService> | null = null
+  // Registered before ready: macOS delivers files of the launch as open-file events, and a second
+  // launch may come while we start.
+  app.on('open-file', (e, path) => {
+    e.preventDefault()
+    opens.push(openRequestsFor([path], existsSync))
+  })
+  app.on('second-instance', (_e, argv, workingDirectory, additionalData) => {
+    const requests = handleSecondInstance({ argv, workingDirectory, additionalData }, { window: () => win, open: (r) => opens.push(r), exists: existsSync })
+    disk.write('info', `second launch${requests.length ? `: opening ${requests.length} file(s) here` : ''}`)
+  })
+
   await app.whenReady()
+  disk.write('info', `HD-MEA Workbench ${app.getVersion()} starting (Electron ${process.versions.electron}, ${process.platform} ${process.arch})`)
   const workdir = join(app.getPath('documents'), 'HD-MEA Workbench')
   mkdirSync(workdir, { recursive: true })
-  const service = createWorkbenchService({ transport: 'electron', workdir, configDir: app.getPath('userData') })
-  const win = createMainWindow()
-  registerDialogs(service, () => BrowserWindow.getFocusedWindow() ?? win)
+  service = createWorkbenchService({ transport: 'electron', workdir, configDir: app.getPath('userData') })
+  attachLogging(service, disk, { openFolder: async (path) => (await shell.openPath(path)) === '' })
+  service.register('app.takeOpenRequests', () => opens.take())
+  opens.push(openRequestsFor(fileArgsFromArgv(process.argv.slice(1), process.cwd()), existsSync))
+
+  win = createMainWindow()
+  win.webContents.on('did-start-loading', () => opens.pause()) // a reload: hold files until the page asks again
+  registerDialogs(service, () => BrowserWindow.getFocusedWindow() ?? win!)
   const unbind = bindIpc(service, win)
-  buildMenu((command) => service.emit('menu.command', { command }))
+  const svc = service
+  buildMenu((command) => svc.emit('menu.command', { command }))
 
   app.on('before-quit', (e) => {
     if (quitting) return
     quitting = true
     e.preventDefault()
     unbind()
-    service.close().finally(() => app.exit(0))
+    disk.write('info', 'quitting')
+    svc.close().finally(() => app.exit(0))
   })
   app.on('window-all-closed', () => app.quit())
 }
-
-start().catch((err) => {
-  console.error(err)
-  app.exit(1)
-})

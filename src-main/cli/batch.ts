@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { createTaskPool } from '../pool/taskPool'
 import { describeError } from '../../src-shared/errors'
 import { cliSteps } from '../plugins/cliSteps'
+import { type CliLog, startCliLog } from '../logging/cliLog'
 import { discoverInputs } from '../batch/discovery'
 import { CRASH_BUDGET_MESSAGE, type BatchItem, type BatchOptions } from '../../src-shared/batchModel'
 import { loadRecipe, saveRecipe, type Recipe } from '../batch/recipe'
@@ -98,10 +99,12 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
     err.write(`batch: ${(e as Error).message}\n`)
     return 2
   }
+  let cliLog: CliLog | null = null
   try {
     let recipe: Recipe | undefined = args.recipe ? await loadRecipe(args.recipe, STEPS) : undefined
     const outputDir = args.out ?? recipe?.outputDir ?? undefined
     if (!outputDir) throw new UsageError('--out DIR is required (or an outputDir in the recipe)')
+    cliLog = startCliLog(resolve(outputDir), 'batch', argv) // <out>/batch.log
     const saved = args.fresh ? null : await readQueueFile(resolve(outputDir), STEPS)
     if (!recipe && !saved) recipe = quickStartRecipe(STEPS)
     if (args.inputs.length === 0 && !saved) throw new UsageError(`no INPUT given and no saved queue in ${outputDir}`)
@@ -188,5 +191,7 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
     }
     err.write(`batch: ${describeError(e).message}\n`)
     return 1
+  } finally {
+    cliLog?.close()
   }
 }

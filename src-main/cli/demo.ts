@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
 import { assertReplaceable, recordOwnFiles } from '../demoManifest'
 import { DEMO_STEM, ensureDemoRecording } from '../demoSet'
+import { startCliLog } from '../logging/cliLog'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
 import { CancelledError, describeError } from '../../src-shared/errors'
 import { createSession, type PipelineSession } from '../session/session'
@@ -123,6 +124,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     process.stderr.write(`demo: ${(err as Error).message}\n`)
     return 2
   }
+  const cliLog = startCliLog(out, 'demo', args) // <out>/demo.log
   const controller = new AbortController()
   let currentStep = 'setup'
   const onSigint = () => {
@@ -208,6 +210,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint)
     await pool?.destroy()
+    cliLog.close()
   }
 }
 

@@ -18,12 +18,25 @@ export interface TaskPool {
   destroy(): Promise<void>
 }
 
-/** Where the built worker entry is: beside this bundle in out/main, or out/main when running from source (tests). */
+/**
+ * A path inside a packaged app.asar, mapped to its copy in app.asar.unpacked: worker threads load their
+ * script and its imports with Node's own loader, which cannot read inside the archive
+ * (electron-builder.yml unpacks out/main and the worker's packages).
+ */
+export function unpackedPath(path: string): string {
+  return path.replace(/([\\/])app\.asar(?=[\\/])/, '$1app.asar.unpacked')
+}
+
+/**
+ * Where the built worker entry is: beside this bundle in out/main (or one up, from out/main/chunks where
+ * the bundler may put this code), or out/main when running from source (tests).
+ */
 export function findTaskFile(): string {
   const here = import.meta.dirname
   const candidates = [
     process.env.HDMEA_TASK_FILE,
-    join(here, 'task.js'),
+    unpackedPath(join(here, 'task.js')),
+    unpackedPath(join(here, '..', 'task.js')),
     resolve(here, '../../out/main/task.js'),
     resolve(process.cwd(), 'out/main/task.js'),
   ].filter((p): p is string => !!p)

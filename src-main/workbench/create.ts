@@ -35,6 +35,8 @@ export function createWorkbenchService(options: {
     },
   })
   service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir])
+  // Files handed over from outside (double-click, second launch) exist only in the desktop app, which replaces this.
+  service.register('app.takeOpenRequests', () => [])
   // The batch queue (batch.* requests); closing the service stops it, leaving its queue resumable.
   const batch = attachBatch(service)
   const closeService = service.close.bind(service)
