@@ -73,6 +73,6 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** A plain-data view of any error, for IPC and logs. */
 export function describeError(err: unknown): { code: string; message: string; path?: string } {
   if (err instanceof WorkbenchError) return { code: err.code, message: err.message, path: err.path }
-  if (err instanceof Error) return { code: (err as NodeJS.ErrnoException).code ?? 'ERROR', message: err.message }
+  if (err instanceof Error) return { code: (err as Error & { code?: string }).code ?? 'ERROR', message: err.message }
   return { code: 'ERROR', message: String(err) }
 }

@@ -1,7 +1,7 @@
 // Reads any hdmea archive (our writer, the Python session writer, the Python immediate store, and
 // hybrids of the two) into the typed node model, keeping every dtype and shape (spec §2.5, A.3).
 
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { open, stat } from 'node:fs/promises'
 import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../../src-shared/tree'
 import { CancelledError, FileAccessError, SessionError, throwIfAborted } from '../../src-shared/errors'
 import { type ArchiveContent, type ArchiveFlavour, PIPELINE_PREFIX, SCHEMA_ATTR, SESSION_INFO_PREFIX, WRITER_VERSION_ATTR } from './content'
@@ -53,10 +53,10 @@ const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x
  * Checks the path is an existing regular file carrying the HDF5 signature (at 0 or a user-block
  * offset); returns its size.
  */
-export function checkHdf5File(path: string): number {
+export async function checkHdf5File(path: string): Promise<number> {
   let st
   try {
-    st = statSync(path)
+    st = await stat(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new FileAccessError('FILE_NOT_FOUND', `Archive not found: ${path}`, { path, cause: err })
@@ -65,15 +65,15 @@ export function checkHdf5File(path: string): number {
   if (st.isDirectory()) {
     throw new FileAccessError('FILE_KIND', `${path} is a folder, not an HDF5 archive (.h5) file`, { path })
   }
-  const fd = openSync(path, 'r')
+  const handle = await open(path, 'r')
   try {
     const buf = Buffer.alloc(8)
     for (let offset = 0; offset === 0 || offset + 8 <= st.size; offset = offset === 0 ? 512 : offset * 2) {
-      if (readSync(fd, buf, 0, 8, offset) === 8 && buf.equals(HDF5_SIGNATURE)) return st.size
+      if ((await handle.read(buf, 0, 8, offset)).bytesRead === 8 && buf.equals(HDF5_SIGNATURE)) return st.size
       if (offset + 8 > st.size) break
     }
   } finally {
-    closeSync(fd)
+    await handle.close()
   }
   throw new FileAccessError(
     'FILE_KIND',
@@ -85,7 +85,7 @@ export function checkHdf5File(path: string): number {
 /** Reads a whole archive into memory. Errors name the file and, where relevant, the HDF5 object. */
 export async function readArchive(path: string, options: ReadOptions = {}): Promise<ArchiveContent> {
   throwIfAborted(options.signal)
-  const fileSize = checkHdf5File(path)
+  const fileSize = await checkHdf5File(path)
   const mod = await h5ready()
   let file: File
   try {

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Transferable } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { CancelledError } from '../../src-shared/errors'
 

@@ -1,7 +1,7 @@
 // compute_sta: the visual spike-triggered average of every unit over the dense-noise movie
 // (algorithms §3, session-archive §7.4). Stored as features/sta_<movie>/{data, metadata}.
 
-import { existsSync } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { ConfigurationError, FileAccessError, throwIfAborted } from '../../src-shared/errors'
 import type { PipelineSession } from '../session/session'
@@ -58,11 +58,12 @@ export function defaultStimulusDirs(session: PipelineSession): string[] {
   return dirs
 }
 
-function resolveMoviePath(session: PipelineSession, stimulusDir: string | null, movie: string): string {
+const exists = (path: string) => access(path).then(() => true, () => false)
+
+async function resolveMoviePath(session: PipelineSession, stimulusDir: string | null, movie: string): Promise<string> {
   if (stimulusDir) return join(resolve(stimulusDir), `${movie}.npy`)
   const dirs = defaultStimulusDirs(session)
-  const found = dirs.map((d) => join(d, `${movie}.npy`)).find((p) => existsSync(p))
-  if (found) return found
+  for (const candidate of dirs.map((d) => join(d, `${movie}.npy`))) if (await exists(candidate)) return candidate
   throw new FileAccessError(
     'FILE_NOT_FOUND',
     `compute_sta: the stimulus movie ${movie}.npy was not found (looked in ${dirs.join(', ') || 'no folder: the session has no source files'}); set stimulus_dir`,
@@ -149,7 +150,7 @@ export const computeStaStep: StepDefinition<ComputeStaParams> = {
     if (!frameTimestamps || frameTimestamps.length === 0) {
       throw new ConfigurationError('compute_sta: the session has no metadata/frame_timestamps (run add_section_time first)')
     }
-    const moviePath = resolveMoviePath(session, params.stimulus_dir, movie)
+    const moviePath = await resolveMoviePath(session, params.stimulus_dir, movie)
     ctx.progress({ fraction: 0, message: `reading ${moviePath}` })
     const { movie: movieData, shape } = await loadMovie(moviePath)
     throwIfAborted(ctx.signal)

@@ -101,7 +101,7 @@ async function planMovies(session: PipelineSession, params: SectionSpikeTimesPar
         `section_spike_times: the session has no frame timestamps (metadata/frame_timestamps), needed for ${playlist.join(', ')}`,
       )
     }
-    const dirs = params.stimulus_config_dir ? params.stimulus_config_dir.map((d) => resolve(d)) : defaultStimulusConfigDirs()
+    const dirs = params.stimulus_config_dir ? params.stimulus_config_dir.map((d) => resolve(d)) : await defaultStimulusConfigDirs()
     const { configs, missing } = await loadStimulusConfigs(playlist, dirs)
     if (missing.size > 0 && explicit) {
       throw new ConfigurationError(`section_spike_times: ${[...missing.values()].join('; ')}`, { parameter: 'stimulus_config_dir' })

@@ -1,7 +1,7 @@
 // Stimulus configs (<movie>.json with a `section_kwargs` object) used by section_spike_times, and the
 // folders they are looked up in.
 
-import { existsSync } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigurationError } from '../../src-shared/errors'
 import { resourcesDir } from '../resources'
@@ -166,15 +166,20 @@ export function parseStimulusConfig(text: string, file: string): TrialConfig {
  * Folders searched for <movie>.json, first match wins: the bundled lab configs (resources/stimuli),
  * then the demo set's (resources/demo/stimuli, resources/demo). Only folders that exist are listed.
  */
-export function defaultStimulusConfigDirs(): string[] {
+export async function defaultStimulusConfigDirs(): Promise<string[]> {
   const root = resourcesDir()
-  return [join(root, 'stimuli'), join(root, 'demo', 'stimuli'), join(root, 'demo')].filter((d) => existsSync(d))
+  const candidates = [join(root, 'stimuli'), join(root, 'demo', 'stimuli'), join(root, 'demo')]
+  const present = await Promise.all(candidates.map(exists))
+  return candidates.filter((_, i) => present[i])
 }
 
 /** The path of <movie>.json in the first folder holding it, or undefined. */
-export function findStimulusConfig(movie: string, dirs: readonly string[]): string | undefined {
-  return dirs.map((d) => join(d, `${movie}.json`)).find((p) => existsSync(p))
+export async function findStimulusConfig(movie: string, dirs: readonly string[]): Promise<string | undefined> {
+  for (const path of dirs.map((d) => join(d, `${movie}.json`))) if (await exists(path)) return path
+  return undefined
 }
+
+const exists = (path: string) => access(path).then(() => true, () => false)
 
 export interface LoadedConfigs {
   configs: Map<string, { config: TrialConfig; path: string }>
@@ -190,7 +195,7 @@ export async function loadStimulusConfigs(movies: readonly string[], dirs: reado
   const configs: LoadedConfigs['configs'] = new Map()
   const missing = new Map<string, string>()
   for (const movie of movies) {
-    const path = findStimulusConfig(movie, dirs)
+    const path = await findStimulusConfig(movie, dirs)
     if (!path) {
       missing.set(movie, `no stimulus config ${movie}.json in ${dirs.join(', ') || '(no folders)'}`)
       continue

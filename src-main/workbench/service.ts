@@ -66,7 +66,7 @@ export class WorkbenchService {
     this.workdir = resolve(options.workdir)
     this.store = new SettingsStore(join(options.configDir ?? join(this.workdir, '.workbench'), 'settings.json'), this.workdir, {
       pluginFolders: options.plugins?.defaultFolders ?? [],
-    })
+    }, (message) => this.log.record('warn', message))
     // Browser mode: the allowed folders are those of this start (the working folder plus allowFolders()).
     if (this.transport === 'web') this.store.update({ allowedFolders: [this.workdir] })
     // Plugin folders and the interpreter run code: a browser page cannot change them, the host's start does.
@@ -149,6 +149,7 @@ export class WorkbenchService {
 
   async close(): Promise<void> {
     await this.jobs.close()
+    await this.store.flush()
   }
 
   addLog(level: LogEntry['level'], message: string, step?: string): void {

@@ -2,7 +2,8 @@
 // parameters used per dataset and step (so the wizard remembers where the user left off). One JSON file,
 // written through a temp file and a rename so a crash never leaves it half-written.
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { RecentArchive, RecentRecording, Settings } from '../../src-shared/contract'
 import { RequestError } from '../../src-shared/wire'
@@ -33,8 +34,15 @@ export function defaultSettings(workdir: string, overrides: Partial<Settings> = 
 export class SettingsStore {
   readonly file: string
   state: StoredState
+  private writing: Promise<void> = Promise.resolve()
 
-  constructor(file: string, workdir: string, defaults: Partial<Settings> = {}) {
+  /** Reads the file once, at start-up; `onWriteError` hears of a change that could not be written. */
+  constructor(
+    file: string,
+    workdir: string,
+    defaults: Partial<Settings> = {},
+    private readonly onWriteError: (message: string) => void = () => {},
+  ) {
     this.file = resolve(file)
     this.state = {
       settings: defaultSettings(workdir, defaults),
@@ -43,6 +51,7 @@ export class SettingsStore {
       stepParams: {},
     }
     try {
+      // eslint-disable-next-line layers/no-sync-fs -- once, while the workbench starts, before any request is served
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<StoredState>
       this.state = {
         settings: { ...this.state.settings, ...(parsed.settings ?? {}) },
@@ -124,10 +133,21 @@ export class SettingsStore {
     this.persist()
   }
 
+  /** Resolves when every change made so far is on disk (or its write failed and was reported). */
+  flush(): Promise<void> {
+    return this.writing
+  }
+
+  // Writes one after the other, each of the state as it was when changed; the last one wins.
   private persist(): void {
-    mkdirSync(dirname(this.file), { recursive: true })
+    const text = JSON.stringify(this.state, null, 2)
     const tmp = `${this.file}.tmp-${process.pid}`
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2))
-    renameSync(tmp, this.file)
+    this.writing = this.writing
+      .then(async () => {
+        await mkdir(dirname(this.file), { recursive: true })
+        await writeFile(tmp, text)
+        await rename(tmp, this.file)
+      })
+      .catch((err: unknown) => this.onWriteError(`Settings could not be saved to ${this.file}: ${(err as Error).message}`))
   }
 }

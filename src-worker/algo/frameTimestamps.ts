@@ -44,7 +44,7 @@ function diffPeaks(signal: Float32Array, p: number, height: number): number[] {
   let cur = dAt(1)
   let i = 1
   while (i < N - 1) {
-    let next = dAt(i + 1)
+    const next = dAt(i + 1)
     if (cur >= height && prev < cur) {
       let ahead = i + 1
       let aheadV = next

@@ -5,7 +5,7 @@ import type { FeatureExtractor } from '../../src-main/features/types'
 import { extractFeaturesStep, makeExtractFeaturesStep } from '../../src-main/steps/extractFeatures'
 import { runStep } from '../../src-main/steps/framework'
 import { PipelineSession } from '../../src-main/session/session'
-import { f64, getNode, group, i64, numeric, scalar, str, type GroupNode, type NumericNode } from '../../src-shared/tree'
+import { f64, getNode, group, i64, scalar, str, type GroupNode, type NumericNode } from '../../src-shared/tree'
 import type { TaskPool } from '../../src-main/pool/taskPool'
 
 const noPool: TaskPool = {

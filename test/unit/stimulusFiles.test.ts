@@ -174,7 +174,7 @@ describe('stimulus JSON configs', () => {
     for (const [movie, startFrame, trialLengthFrame, repeat, groupCount, groupGap] of table) {
       expect(configs.get(movie)?.config).toEqual({ startFrame, trialLengthFrame, repeat, groupCount, groupGap })
     }
-    expect(defaultStimulusConfigDirs()[0]).toBe(resourcePath('stimuli'))
+    expect((await defaultStimulusConfigDirs())[0]).toBe(resourcePath('stimuli'))
   })
 
   it('searches folders in order; missing files are reported, invalid ones thrown', async () => {
@@ -188,7 +188,7 @@ describe('stimulus JSON configs', () => {
     writeFileSync(join(b, 'm1.json'), good(2))
     writeFileSync(join(b, 'm2.json'), good(3))
     writeFileSync(join(b, 'bad.json'), '{"section_kwargs": {"start_frame": 1.5}}')
-    expect(findStimulusConfig('m1', [a, b])).toBe(join(a, 'm1.json'))
+    expect(await findStimulusConfig('m1', [a, b])).toBe(join(a, 'm1.json'))
     const { configs, missing } = await loadStimulusConfigs(['m1', 'm2', 'm3'], [a, b])
     expect(configs.get('m1')?.config.startFrame).toBe(1)
     expect(configs.get('m2')?.config.startFrame).toBe(3)

@@ -10,12 +10,13 @@ beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wb-settings-'))))
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('SettingsStore', () => {
-  it('starts from the defaults, also over an unreadable file, and persists changes', () => {
+  it('starts from the defaults, also over an unreadable file, and persists changes', async () => {
     const file = join(dir, 'settings.json')
     writeFileSync(file, '{ not json')
     const s = new SettingsStore(file, '/work')
     expect(s.settings).toEqual({ memoryWarningGb: 8, outputDir: '/work/artifacts', allowedFolders: ['/work'], pluginFolders: [], python: 'python3' })
     s.update({ memoryWarningGb: 2.5 })
+    await s.flush()
     expect(JSON.parse(readFileSync(file, 'utf8')).settings.memoryWarningGb).toBe(2.5)
     expect(new SettingsStore(file, '/work').settings.memoryWarningGb).toBe(2.5)
   })

@@ -1,0 +1,179 @@
+// Lint rules that guard the architecture (docs/architecture.md, "Layer rules"):
+//  - layers/imports: which top-level folder may import which, checked on every import, export-from,
+//    dynamic import() and require() with a literal source.
+//  - layers/no-sync-fs: no synchronous fs calls in code that runs in the app's main process while the
+//    user works (a blocked event loop freezes the window and the web host).
+// Plain JavaScript so eslint.config.js loads it without a TypeScript loader.
+
+import { builtinModules } from 'node:module'
+import { dirname, relative, resolve, sep } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const LAYERS = ['src-main', 'src-worker', 'src-renderer', 'src-shared']
+const NODE_BUILTINS = new Set(builtinModules)
+
+/**
+ * The src-worker modules the main process may import: the pool's task entry points (types and the task
+ * names the pool calls) and modules that are pure computation or the readers the steps run on the main
+ * thread for small reads. Anything else in src-worker runs only inside the pool. Adding a module here is
+ * a decision: say why in the commit.
+ */
+export const MAIN_MAY_IMPORT_FROM_WORKER = [
+  'src-worker/tasks/mcsTasks.ts',
+  'src-worker/tasks/staTasks.ts',
+  'src-worker/algo/analogSections.ts',
+  'src-worker/algo/sectionTime.ts',
+  'src-worker/algo/frif.ts',
+  'src-worker/algo/spikeConversion.ts',
+  'src-worker/algo/spikeSectioning.ts',
+  'src-worker/algo/visualSta.ts',
+  'src-worker/dsp/butterworth.ts',
+  'src-worker/npy.ts',
+  'src-worker/hdf5/h5wasmModule.ts',
+  'src-worker/mcs/cmcrReader.ts',
+  'src-worker/mcs/cmtrReader.ts',
+  'src-worker/mcs/h5util.ts',
+  'src-worker/mcs/recordingLoad.ts',
+  'src-worker/eimage/engine.ts',
+  'src-worker/eimage/plan.ts',
+  'src-worker/synthetic/generator.ts',
+  'src-worker/synthetic/syntheticModel.ts',
+]
+
+/** src-shared modules the renderer may import at run time (pure, small); the rest only with `import type`. */
+export const RENDERER_MAY_IMPORT_FROM_SHARED = ['src-shared/wire.ts', 'src-shared/errors.ts', 'src-shared/batchModel.ts', 'src-shared/tree.ts']
+
+/** Folders of src-main whose code runs in the app's main process while the user works. */
+export const NO_SYNC_FS_FOLDERS = ['workbench', 'ipc', 'archive', 'steps', 'batch', 'stimulus'].map((f) => `src-main/${f}/`)
+
+const toPosix = (p) => p.split(sep).join('/')
+const repoPath = (abs) => toPosix(relative(ROOT, abs))
+const layerOf = (rel) => LAYERS.find((l) => rel === l || rel.startsWith(`${l}/`))
+const isNodeBuiltin = (source) => source.startsWith('node:') || NODE_BUILTINS.has(source.split('/')[0])
+
+/** The repository path of a relative import, with '.ts' added when the source has no extension. */
+function importedFile(fromFile, source) {
+  const abs = resolve(dirname(fromFile), source)
+  const rel = repoPath(abs)
+  return /\.[a-z]+$/i.test(rel) ? rel : `${rel}.ts`
+}
+
+/** An import that brings in types only, so nothing of the module is loaded at run time. */
+function isTypeOnly(node) {
+  if (node.type === 'ImportDeclaration') {
+    if (node.importKind === 'type') return true
+    return node.specifiers.length > 0 && node.specifiers.every((s) => s.type === 'ImportSpecifier' && s.importKind === 'type')
+  }
+  if (node.type === 'ExportNamedDeclaration' || node.type === 'ExportAllDeclaration') return node.exportKind === 'type'
+  return false
+}
+
+function checkImport(fromRel, fromLayer, source, node) {
+  if (isNodeBuiltin(source)) {
+    if (fromLayer === 'src-renderer') return `the renderer never uses Node modules ('${source}'); ask the main process through the contract`
+    if (fromLayer === 'src-shared' && !isTypeOnly(node)) return `src-shared runs in every process, so it imports no Node module ('${source}')`
+    return null
+  }
+  if (source === 'electron' && !fromRel.startsWith('src-main/app/') && !isTypeOnly(node)) {
+    return `only src-main/app/ (the Electron shell) imports 'electron'`
+  }
+  return null
+}
+
+function checkTarget(fromLayer, target, node) {
+  const toLayer = layerOf(target)
+  if (!toLayer || toLayer === fromLayer) return null
+  switch (fromLayer) {
+    case 'src-shared':
+      return `src-shared imports nothing from ${toLayer} (it is shared by every process): ${target}`
+    case 'src-worker':
+      if (toLayer === 'src-shared') return null
+      return `src-worker never imports from ${toLayer}: ${target}`
+    case 'src-renderer':
+      if (toLayer !== 'src-shared') return `the renderer never imports from ${toLayer}: ${target}`
+      if (isTypeOnly(node) || RENDERER_MAY_IMPORT_FROM_SHARED.includes(target)) return null
+      return `the renderer imports ${target} only with 'import type' (run-time imports from src-shared: ${RENDERER_MAY_IMPORT_FROM_SHARED.join(', ')})`
+    case 'src-main':
+      if (toLayer === 'src-renderer') return `src-main never imports the renderer: ${target}`
+      if (toLayer === 'src-worker' && !isTypeOnly(node) && !MAIN_MAY_IMPORT_FROM_WORKER.includes(target)) {
+        return `src-main imports src-worker only through the task entry points and the pure modules listed in scripts/lint/layers.js: ${target}`
+      }
+      return null
+    default:
+      return null
+  }
+}
+
+const importsRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Which layer may import which (docs/architecture.md, Layer rules)' },
+    schema: [],
+  },
+  create(context) {
+    const fromRel = repoPath(context.filename)
+    const fromLayer = layerOf(fromRel)
+    if (!fromLayer) return {}
+    const check = (node, sourceNode) => {
+      if (!sourceNode || sourceNode.type !== 'Literal' || typeof sourceNode.value !== 'string') return
+      const source = sourceNode.value
+      const problem =
+        checkImport(fromRel, fromLayer, source, node) ?? (source.startsWith('.') ? checkTarget(fromLayer, importedFile(context.filename, source), node) : null)
+      if (problem) context.report({ node: sourceNode, message: problem })
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source),
+      ExportNamedDeclaration: (node) => check(node, node.source),
+      ExportAllDeclaration: (node) => check(node, node.source),
+      ImportExpression: (node) => check(node, node.source),
+      TSImportType: (node) => check({ type: 'TSImportType', importKind: 'type' }, node.argument?.literal ?? node.argument),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node, node.arguments[0])
+      },
+    }
+  },
+}
+
+const FS_MODULES = new Set(['fs', 'node:fs'])
+
+const noSyncFsRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'No synchronous fs calls in main-process code that runs while the user works' },
+    schema: [],
+  },
+  create(context) {
+    const rel = repoPath(context.filename)
+    if (!NO_SYNC_FS_FOLDERS.some((f) => rel.startsWith(f))) return {}
+    const message = (name) => `${name}() blocks the main process (the window and the web host freeze meanwhile); use node:fs/promises`
+    const syncFunctions = new Map() // local name -> fs name
+    const namespaces = new Set()
+    return {
+      ImportDeclaration(node) {
+        if (!FS_MODULES.has(node.source.value)) return
+        for (const s of node.specifiers) {
+          if (s.type === 'ImportSpecifier' && s.imported.name?.endsWith('Sync')) syncFunctions.set(s.local.name, s.imported.name)
+          else if (s.type !== 'ImportSpecifier') namespaces.add(s.local.name)
+        }
+      },
+      CallExpression(node) {
+        const callee = node.callee
+        if (callee.type === 'Identifier' && syncFunctions.has(callee.name)) context.report({ node, message: message(syncFunctions.get(callee.name)) })
+        if (
+          callee.type === 'MemberExpression' &&
+          callee.object.type === 'Identifier' &&
+          namespaces.has(callee.object.name) &&
+          callee.property.type === 'Identifier' &&
+          callee.property.name.endsWith('Sync')
+        ) {
+          context.report({ node, message: message(`${callee.object.name}.${callee.property.name}`) })
+        }
+      },
+    }
+  },
+}
+
+export default {
+  meta: { name: 'layers' },
+  rules: { imports: importsRule, 'no-sync-fs': noSyncFsRule },
+}
