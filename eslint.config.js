@@ -24,6 +24,18 @@ export default tseslint.config(
       // Typed step tables (StepDefinition<any>) and worker transfer objects use `any` on purpose; the
       // type checker runs in strict mode.
       '@typescript-eslint/no-explicit-any': 'off',
+      // Core correctness rules (ESLint's own recommended set is a separate package we do not install).
+      'no-control-regex': 'error',
+      'no-debugger': 'error',
+      'no-dupe-else-if': 'error',
+      'no-duplicate-case': 'error',
+      'no-fallthrough': 'error',
+      'no-self-assign': 'error',
+      'no-unreachable': 'error',
+      'no-unsafe-finally': 'error',
+      'no-cond-assign': 'error',
+      'use-isnan': 'error',
+      'valid-typeof': 'error',
     },
   },
   {

@@ -328,7 +328,8 @@ function stringDtype(leaf: StringNode): string {
 }
 
 function isAscii(s: string): boolean {
-  return /^[\x00-\x7f]*$/.test(s)
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
+  return true
 }
 
 function strNode(value: string): StringNode {
