@@ -28,6 +28,7 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
   'src-worker/algo/spikeSectioning.ts',
   'src-worker/algo/visualSta.ts',
   'src-worker/dsp/butterworth.ts',
+  'src-worker/dsp/percentile.ts',
   'src-worker/npy.ts',
   'src-worker/hdf5/h5wasmModule.ts',
   'src-worker/mcs/cmcrReader.ts',
