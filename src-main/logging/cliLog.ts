@@ -20,7 +20,8 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
       const parts = (pending + chunk).split(/\r?\n/)
       pending = parts.pop() ?? ''
       for (const p of parts) {
-        // a terminal progress line redraws itself with \r: keep what was drawn last
+        // a terminal progress line redraws itself with \r: keep what was drawn last, without its ANSI escapes
+        // eslint-disable-next-line no-control-regex -- ESC starts the escape sequences being removed
         const shown = p.slice(p.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
         if (shown.trim()) onLine(shown)
       }
