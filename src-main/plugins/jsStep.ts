@@ -12,19 +12,26 @@ import { checkParamRules, toParamSpec, toPrerequisites } from './stepShape'
 
 let importCounter = 0
 
+/** A module whose top-level code never finishes must not hold up discovery (and with it the app). */
+export const IMPORT_TIMEOUT_MS = 10_000
+
 /** Imports the module afresh (a changed file is seen on "Reload plugins") and returns its default export. */
-async function importFresh(file: string): Promise<unknown> {
+async function importFresh(file: string, timeoutMs: number): Promise<unknown> {
   const { mtimeMs } = await stat(file)
   const url = `${pathToFileURL(file).href}?v=${Math.round(mtimeMs)}-${++importCounter}`
-  const mod = (await import(/* @vite-ignore */ url)) as { default?: unknown }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PluginError(`${file}: did not finish loading within ${timeoutMs / 1000} s (top-level code that never ends?)`, { path: file })), timeoutMs)
+  })
+  const mod = (await Promise.race([import(/* @vite-ignore */ url), timeout]).finally(() => clearTimeout(timer))) as { default?: unknown }
   if (mod.default === undefined) throw new PluginError(`${file}: no default export (write \`export default { id, title, params, run }\`)`, { path: file })
   return mod.default
 }
 
-export async function loadJsStep(file: string): Promise<StepDefinition> {
+export async function loadJsStep(file: string, options: { importTimeoutMs?: number } = {}): Promise<StepDefinition> {
   let raw: unknown
   try {
-    raw = await importFresh(file)
+    raw = await importFresh(file, options.importTimeoutMs ?? IMPORT_TIMEOUT_MS)
   } catch (err) {
     if (err instanceof PluginError) throw err
     throw new PluginError(`${file}: cannot be loaded: ${(err as Error)?.message ?? String(err)}`, { path: file, cause: err })

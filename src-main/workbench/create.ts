@@ -1,5 +1,6 @@
 // Builds the workbench service as both entry points (Electron main and the web host) use it.
 
+import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { attachBatch } from '../batch/ipc'
 import { ensureDemoRecording } from '../demoSet'
@@ -22,6 +23,8 @@ export function createWorkbenchService(options: {
   const demoDir = resolve(options.demoDir ?? join(options.workdir, 'demo'))
   const bundled = bundledPluginFolder()
   const userPlugins = join(options.configDir ?? join(options.workdir, '.workbench'), 'plugins')
+  // The desktop app makes its own plugin folder, so Settings points at a folder the user can open and fill.
+  if (options.transport === 'electron') mkdirSync(userPlugins, { recursive: true })
   const service = new WorkbenchService({
     transport: options.transport,
     workdir: options.workdir,

@@ -101,4 +101,9 @@ describe('JavaScript step plugins', () => {
     await expect(runStep(step, s, { lo: 5, hi: 2 }, { pool: noPool })).rejects.toThrow('ranged: lo must be below hi')
     expect((await runStep(step, s, { lo: '0.5' }, { pool: noPool })).summary).toBe('from 0.5 to 1')
   })
+
+  it('a module whose top-level code never finishes is reported instead of holding up discovery', async () => {
+    const file = writeJsPlugin(dir, 'hangs', `await new Promise(() => {})\nexport default { id: 'hangs', title: 'H', run() {} }\n`)
+    await expect(loadJsStep(file, { importTimeoutMs: 300 })).rejects.toThrow(`${file}: did not finish loading within 0.3 s (top-level code that never ends?)`)
+  })
 })
