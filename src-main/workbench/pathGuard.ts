@@ -19,6 +19,8 @@ export class PathGuard {
   constructor(
     private readonly transport: Transport,
     private readonly allowedFolders: () => string[],
+    /** Folders a step may read from although they are not allowed folders: the app's own bundled resources. */
+    private readonly readOnlyFolders: () => string[] = () => [],
   ) {}
 
   get restricted(): boolean {
@@ -56,12 +58,24 @@ export class PathGuard {
       const value = raw?.[spec.name]
       if (value === undefined || value === null || value === '') continue
       if (spec.type === 'path' || spec.type === 'folder') {
-        if (typeof value === 'string') await this.target(normalizeUserPath(value))
+        if (typeof value === 'string') await this.readable(normalizeUserPath(value))
       } else if (PATH_LIST_PARAMS.has(spec.name)) {
         const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : []
-        for (const item of list) if (typeof item === 'string' && item.trim()) await this.target(normalizeUserPath(item))
+        for (const item of list) if (typeof item === 'string' && item.trim()) await this.readable(normalizeUserPath(item))
       }
     }
+  }
+
+  /** A file or folder a step reads: inside the allowed folders, or inside the app's bundled resources. */
+  private async readable(path: string): Promise<void> {
+    const abs = resolve(path)
+    const real = await realOrNearest(abs)
+    for (const folder of this.readOnlyFolders()) {
+      const root = resolve(folder)
+      const realRoot = await realpath(root).catch(() => root)
+      if (isInside(abs, root) && isInside(real, realRoot)) return
+    }
+    await this.assertAllowedReal(abs, real)
   }
 
   requireWebBrowsing(): void {

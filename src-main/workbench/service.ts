@@ -26,6 +26,7 @@ import { StepJobs } from './stepJobs'
 import type { WorkbenchContext } from './workbenchContext'
 import { defaultPython } from '../plugins/defaultPython'
 import { PluginHost } from '../plugins/pluginHost'
+import { resourcesDir } from '../resources'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
 
@@ -81,7 +82,7 @@ export class WorkbenchService {
     }
     this.events = new EventHub((message) => this.log.record('warn', message))
     this.log = new ActivityLog((entry) => this.events.emit('log', entry))
-    this.guard = new PathGuard(this.transport, () => this.store.settings.allowedFolders)
+    this.guard = new PathGuard(this.transport, () => this.store.settings.allowedFolders, () => [resourcesDir()])
     this.plugins = new PluginHost({
       builtIns: options.steps ?? STEPS,
       folders: () => this.store.settings.pluginFolders,
