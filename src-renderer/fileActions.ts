@@ -1,6 +1,7 @@
 // File commands shared by the menu (Ctrl+O, Ctrl+S, Ctrl+Shift+S), the keyboard in browser mode, and
 // the session panel. The desktop app uses native dialogs; the browser uses the inline file browser.
 
+import type { OpenRequest } from '../src-shared/contract'
 import { api } from './api'
 import { useWorkbench } from './stores/workbench'
 
@@ -68,5 +69,16 @@ export function useFileActions() {
     if (wb.session) await wb.checkpoint()
   }
 
-  return { open, save, saveAs, resume, checkpoint }
+  /**
+   * A file handed over from outside (double-click, "Open with", a second launch): opened as the Open and
+   * Resume actions open their choice (so what guards them, such as the unsaved-work question, applies).
+   */
+  async function openRequest(r: OpenRequest): Promise<void> {
+    wb.view = 'wizard'
+    wb.page = 'recording'
+    if (r.kind === 'archive') await wb.resume(r.path)
+    else await wb.openRecording(r.cmcrPath, r.cmtrPath)
+  }
+
+  return { open, save, saveAs, resume, checkpoint, openRequest }
 }

@@ -1,6 +1,9 @@
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
+import { reportErrors } from './errorReports'
 import './style.css'
 
-createApp(App).use(createPinia()).mount('#app')
+const app = createApp(App).use(createPinia())
+reportErrors(app)
+app.mount('#app')
