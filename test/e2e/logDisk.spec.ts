@@ -22,7 +22,7 @@ test.afterAll(async () => {
 })
 
 test('the web host prints and writes its log file', async () => {
-  expect(host.output()).toContain(`Log file: ${logFile}`)
+  await expect.poll(() => host.output()).toContain(`Log file: ${logFile}`) // printed just after the URL
   expect(existsSync(logFile)).toBe(true)
   expect(readFileSync(logFile, 'utf8')).toContain(`web host starting`)
 })
