@@ -7,11 +7,12 @@
 import { CancelledError } from '../../src-shared/errors'
 import { butterworthHighpassSos } from '../dsp/butterworth'
 import type { CmcrFile } from '../mcs/cmcrReader'
-import type { EimageFinishTask, EimageSlabTask } from '../tasks/eimageTasks'
+import type { EimageFinishTask, EimageSlabDone, EimageSlabTask } from '../tasks/eimageTasks'
 import { DEFAULT_SLAB_BYTES, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
 import { openSensorSlabs } from './sensorSlabs'
+import { threadClock } from './threadClock'
 import { kernelsFor, sharedMemory } from './wasmKernels'
-import { layoutFor, rangeBuffers, rangeBytes, spikeTable, type RangeLayout } from './streamingRange'
+import { layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
 
 /** What the engine needs of the worker pool (src-main/pool/taskPool's TaskPool fits). */
 export interface EimagePool {
@@ -42,6 +43,19 @@ export interface EimageRequest {
   ranges?: number
   /** Skip the SIMD kernels (for comparisons). */
   plainLoops?: boolean
+  /** Time the phases per thread (EimageResult.profile). */
+  profile?: boolean
+}
+
+/** Milliseconds per phase, summed per thread over the run (the benchmark's breakdown). */
+export interface EimageProfile {
+  /** Worker threads by id: their phases inside processSlab. */
+  workers: Record<string, PhaseTimes>
+  /** Main thread: CPU time reading slabs (HDF5 read and the copy into the shared slab); wall time waiting for the workers. */
+  read: number
+  wait: number
+  /** Whether the phase times are thread CPU time (else wall time). */
+  cpuClock: boolean
 }
 
 export interface EimageProgress {
@@ -73,6 +87,7 @@ export interface EimageResult {
   seconds: number
   /** Whether the workers ran the SIMD kernels. */
   simd: boolean
+  profile?: EimageProfile
 }
 
 export interface EimageRunOptions {
@@ -131,11 +146,15 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const bytesTotal = slabs.reduce((n, s) => n + (s.to - s.from) * frameSize * 2, 0)
   let bytesDone = 0
   let simd = false
+  const profile: EimageProfile | undefined = req.profile ? { workers: {}, read: 0, wait: 0, cpuClock: threadClock().cpu } : undefined
+  const mainClock = threadClock()
   const source = await openSensorSlabs(req.cmcr, slabFrames)
   try {
     const read = (k: number) => {
       const s = slabs[k]
+      const t0 = mainClock.now()
       source.readInto(s.from, s.to, slabViews[k % 2])
+      if (profile) profile.read += mainClock.now() - t0
     }
     const dispatch = (k: number) => {
       const s = slabs[k]
@@ -153,8 +172,9 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
             to: s.to,
             segment: seg,
             sos: sosRows,
+            profile: !!profile,
           }
-          return opts.pool.run<{ from: number; to: number; simd: boolean }>('eimageSlab', task)
+          return opts.pool.run<EimageSlabDone>('eimageSlab', task)
         }),
       )
     }
@@ -172,7 +192,16 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
           readError = err
         }
       }
+      const w0 = performance.now()
       const done = await running
+      if (profile) {
+        profile.wait += performance.now() - w0
+        for (const d of done) {
+          if (!d.phases) continue
+          const sum = (profile.workers[String(d.thread)] ??= zeroPhases())
+          for (const key of Object.keys(sum) as (keyof PhaseTimes)[]) sum[key] += d.phases[key]
+        }
+      }
       simd = done.every((d) => d.simd)
       if (readError) throw readError
       bytesDone += (slabs[k].to - slabs[k].from) * frameSize * 2
@@ -222,5 +251,6 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
     memoryBoundBytes: eimageMemoryBound(slabFrames, frameSize, layouts, nSpikes, req.units.length),
     seconds: (performance.now() - started) / 1000,
     simd,
+    profile,
   }
 }

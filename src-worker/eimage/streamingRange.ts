@@ -24,6 +24,7 @@
 import type { Sos } from '../dsp/butterworth'
 import { decayLength, sosfiltfiltPadlen, sosfiltZi } from '../dsp/sosfilt'
 import type { SpikeRule } from './windowAccumulator'
+import { threadClock } from './threadClock'
 import type { EimageKernels } from './wasmKernels'
 
 /** Relative error allowed where the backward pass starts: well below float32 resolution (2^-24). */
@@ -323,7 +324,10 @@ export function processSlab(
   observe?: RowObserver,
   /** SIMD kernels; only when every buffer (slab and range) lies in kernels.memory. */
   kernels: EimageKernels | null = null,
+  /** When given, milliseconds spent in each phase are added to it (the benchmark's breakdown). */
+  phases?: PhaseTimes,
 ): void {
+  const clock = phases ? phaseClock(phases) : null
   const { meta } = buf
   const slab = { data: slabIn.data, frame0: slabIn.frame0 | 0, from: slabIn.from | 0, to: slabIn.to | 0 }
   const rows = slab.to - slab.from
@@ -364,11 +368,15 @@ export function processSlab(
   for (let bi = 0; bi < blocks.length; bi++) {
     const ctx = blocks[bi]
     const { b0, bw } = ctx
+    clock?.('other')
     if (bi % group === 0) regroupInput(layout, buf, blocks.slice(bi, bi + group), slab)
+    clock?.('regroup')
     const carry = buf.fwd.subarray(b0 * layout.overlap, (b0 + bw) * layout.overlap)
     ctx.fwd.set(carry.subarray(0, (slab.from - fwdStart) * bw))
     if (first) leftPad(ctx, slab)
+    clock?.('other')
     forwardRows(ctx, slab, slab.from, slab.to)
+    clock?.('forward')
     const hist = finEnd - histStart
     buf.filt.set(buf.filtHist.subarray(b0 * L, b0 * L + hist * bw))
     if (isLast) {
@@ -377,19 +385,46 @@ export function processSlab(
     } else if (newFin > finEnd) {
       backward(ctx, slab.to, newFin, finEnd, false)
     }
+    clock?.('backward')
     if (newFin > finEnd) {
       observe?.(finEnd, newFin, b0, bw, buf.filt.subarray((finEnd - histStart) * bw, (newFin - histStart) * bw))
       if (windows) addWindows(ctx, windows)
     }
+    clock?.('sums')
     // Keep what the next slab needs: forward rows [newFin, slab.to), filtered rows [newHist, newFin).
     carry.set(ctx.fwd.subarray((newFin - fwdStart) * bw, (slab.to - fwdStart) * bw))
     buf.filtHist.set(buf.filt.subarray((newHist - histStart) * bw, (newFin - histStart) * bw), b0 * L)
   }
+  clock?.('other')
   if (windows) for (let k = 0; k < windows.units.length; k++) buf.used[windows.units[k]]++
   meta[META.fwdEnd] = slab.to
   meta[META.fwdStart] = newFin
   meta[META.histStart] = newHist
   meta[META.finEnd] = newFin
+}
+
+/** Milliseconds per phase of processSlab (CPU time of the calling thread, see threadClock.ts). */
+export interface PhaseTimes {
+  regroup: number
+  forward: number
+  backward: number
+  sums: number
+  other: number
+}
+
+export function zeroPhases(): PhaseTimes {
+  return { regroup: 0, forward: 0, backward: 0, sums: 0, other: 0 }
+}
+
+/** Returns a function that charges the time since its previous call to the named phase. */
+function phaseClock(p: PhaseTimes): (phase: keyof PhaseTimes) => void {
+  const clock = threadClock()
+  let last = clock.now()
+  return (phase) => {
+    const now = clock.now()
+    p[phase] += now - last
+    last = now
+  }
 }
 
 interface BlockCtx {

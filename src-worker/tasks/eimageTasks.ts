@@ -2,7 +2,8 @@
 // (filter state, carried rows, accumulators) and the slab itself live in shared memory owned by the
 // main side, so nothing is copied in or out; a range is only ever handed to one task at a time.
 
-import { filterSpec, processSlab, rangeBuffers, writeRangeImages, type RangeLayout, type SpikeTable } from '../eimage/streamingRange'
+import { threadId } from 'node:worker_threads'
+import { filterSpec, processSlab, rangeBuffers, writeRangeImages, zeroPhases, type PhaseTimes, type RangeLayout, type SpikeTable } from '../eimage/streamingRange'
 import { kernelsFor } from '../eimage/wasmKernels'
 import type { SpikeRule } from '../eimage/windowAccumulator'
 
@@ -23,6 +24,17 @@ export interface EimageSlabTask {
   to: number
   segment: { start: number; end: number; rule: SpikeRule }
   sos: number[][]
+  /** Time each phase (the benchmark's breakdown). */
+  profile?: boolean
+}
+
+export interface EimageSlabDone {
+  from: number
+  to: number
+  simd: boolean
+  /** With task.profile: the worker thread and its milliseconds per phase. */
+  thread?: number
+  phases?: PhaseTimes
 }
 
 export function spikeTableView(buffer: ArrayBufferLike, nUnits: number, nSpikes: number): SpikeTable {
@@ -32,13 +44,14 @@ export function spikeTableView(buffer: ArrayBufferLike, nUnits: number, nSpikes:
   }
 }
 
-export function eimageSlab(task: EimageSlabTask): { from: number; to: number; simd: boolean } {
+export function eimageSlab(task: EimageSlabTask): EimageSlabDone {
   const isMemory = task.store instanceof WebAssembly.Memory
   const buffer = isMemory ? (task.store as WebAssembly.Memory).buffer : (task.store as SharedArrayBuffer)
   const kernels = isMemory ? kernelsFor(task.store as WebAssembly.Memory) : null
   const sos = task.sos.map((row) => Float64Array.from(row))
   const frames = task.to - task.frame0
   const data = new Int16Array(buffer, task.slabOffset, frames * task.layout.frameSize)
+  const phases = task.profile ? zeroPhases() : undefined
   processSlab(
     task.layout,
     rangeBuffers(task.layout, buffer, task.rangeOffset),
@@ -48,8 +61,9 @@ export function eimageSlab(task: EimageSlabTask): { from: number; to: number; si
     { data, frame0: task.frame0, from: task.from, to: task.to },
     undefined,
     kernels,
+    phases,
   )
-  return { from: task.from, to: task.to, simd: kernels !== null }
+  return { from: task.from, to: task.to, simd: kernels !== null, ...(phases ? { thread: threadId, phases } : {}) }
 }
 
 export interface EimageFinishTask {

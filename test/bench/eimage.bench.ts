@@ -10,12 +10,12 @@
 // its own. Cache folder: EIMAGE_BENCH_DIR, default <tmp>/hdmea-bench-cache/eimage-<s>s-<units>u.
 
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTaskPool } from '../../src-main/pool/taskPool'
-import { computeEimageSta } from '../../src-worker/eimage/engine'
+import { computeEimageSta, type EimageProfile } from '../../src-worker/eimage/engine'
 import { DEFAULT_SLAB_BYTES, slabFramesFor } from '../../src-worker/eimage/plan'
 import { openSensorSlabs } from '../../src-worker/eimage/sensorSlabs'
 import { openCmcr } from '../../src-worker/mcs/cmcrReader'
@@ -28,6 +28,7 @@ const DIR = process.env.EIMAGE_BENCH_DIR ?? join(tmpdir(), 'hdmea-bench-cache', 
 const CMCR = join(DIR, 'bench.cmcr')
 const TRUTH = join(DIR, 'bench.truth.json')
 const MB = 1e6
+const PROFILE = process.env.EIMAGE_BENCH_PROFILE === '1'
 
 interface Measure {
   seconds: number
@@ -38,6 +39,37 @@ interface Measure {
   simd?: boolean
   overlap?: number
   bound?: number
+  profile?: EimageProfile
+  /** CPU milliseconds per thread name during the measured part (Linux /proc; the breakdown of cpuSeconds). */
+  threads?: Record<string, number>
+}
+
+/** CPU nanoseconds of every thread of this process by tid, with its name (Linux; empty elsewhere). */
+function threadTimes(): Map<string, { name: string; ns: number }> {
+  const out = new Map<string, { name: string; ns: number }>()
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const ns = Number.parseInt(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1'), 10)
+        out.set(tid, { name: readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim(), ns })
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return out
+}
+
+/** CPU ms per thread name between two snapshots (threads that started in between count from 0). */
+function threadDelta(before: Map<string, { name: string; ns: number }>, after: Map<string, { name: string; ns: number }>): Record<string, number> {
+  const sums: Record<string, number> = {}
+  for (const [tid, t] of after) {
+    const ms = (t.ns - (before.get(tid)?.ns ?? 0)) / 1e6
+    if (ms > 0.5) sums[`${t.name}:${tid}`] = ms
+  }
+  return sums
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits)
@@ -95,6 +127,7 @@ async function childEimage(threads: number): Promise<Measure> {
     await Promise.all(Array.from({ length: threads * 2 }, () => pool.run('workerInfo', {})))
     const sensor = cmcr.sensor!
     const c0 = process.cpuUsage()
+    const t0 = threadTimes()
     const res = await computeEimageSta(
       {
         cmcr,
@@ -108,11 +141,13 @@ async function childEimage(threads: number): Promise<Measure> {
         units: truth.units.map((u, i) => ({ id: u.id, spikes: spikes[i] })),
         slabBytes: SLAB_BYTES,
         ranges: threads,
+        profile: PROFILE,
       },
       { pool },
     )
     const cu = process.cpuUsage(c0)
-    return { seconds: res.seconds, cpuSeconds: (cu.user + cu.system) / 1e6, bytes: res.bytesRead, maxRss: process.resourceUsage().maxRSS * 1024, simd: res.simd, overlap: res.overlap, bound: res.memoryBoundBytes }
+    const perThread = threadDelta(t0, threadTimes())
+    return { seconds: res.seconds, cpuSeconds: (cu.user + cu.system) / 1e6, bytes: res.bytesRead, maxRss: process.resourceUsage().maxRSS * 1024, simd: res.simd, overlap: res.overlap, bound: res.memoryBoundBytes, profile: res.profile, threads: perThread }
   } finally {
     await pool.destroy()
     cmcr.close()
@@ -176,6 +211,19 @@ async function measureAll(bytes: number, all: number): Promise<void> {
   const nsPerSample = (m: Measure) => (m.cpuSeconds * 1e9) / (m.bytes / 2)
   console.log(`    CPU time:           read ${fmt(nsPerSample(read), 2)} ns/sample, eimage ${fmt(nsPerSample(many), 2)} ns/sample (all threads; ${fmt(nsPerSample(one), 2)} with 1 worker)`)
   console.log(`    if the ${all} cores were free: eimage about ${fmt(Math.min(read.bytes / MB / read.cpuSeconds, (many.bytes / MB / many.cpuSeconds) * all))} MB/s, ratio about ${fmt(Math.min(1, ((many.bytes / many.cpuSeconds) * all) / (read.bytes / read.cpuSeconds)), 2)} (a projection from CPU time, not a measurement)`)
+  for (const [label, m] of [[`${all} workers`, many], ['1 worker', one]] as const) {
+    if (!m.profile) continue
+    const samples = m.bytes / 2
+    const ns = (ms: number) => fmt((ms * 1e6) / samples, 2)
+    const p = m.profile
+    const byName = Object.entries(m.threads ?? {}).sort((a, b) => b[1] - a[1])
+    console.log(`    CPU by thread, ${label} (ns/sample): ${byName.map(([n, ms]) => `${n} ${ns(ms)}`).join(', ')}`)
+    console.log(`    phases, ${label} (${p.cpuClock ? 'thread CPU' : 'wall'} time, ns per sample of the whole movie): main thread read ${ns(p.read)}, waiting (wall) ${ns(p.wait)}`)
+    for (const [id, w] of Object.entries(p.workers)) {
+      const total = w.regroup + w.forward + w.backward + w.sums + w.other
+      console.log(`      worker thread ${id}: regroup ${ns(w.regroup)}, forward ${ns(w.forward)}, backward ${ns(w.backward)}, sums ${ns(w.sums)}, other ${ns(w.other)}; total ${ns(total)}`)
+    }
+  }
   console.log(`eimage/read ratio: ${fmt(eimageMBs / readMBs, 2)}`)
 }
 
