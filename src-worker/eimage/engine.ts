@@ -8,11 +8,11 @@ import { CancelledError } from '../../src-shared/errors'
 import { butterworthHighpassSos } from '../dsp/butterworth'
 import type { CmcrFile } from '../mcs/cmcrReader'
 import type { EimageFinishTask, EimageSlabDone, EimageSlabTask } from '../tasks/eimageTasks'
-import { DEFAULT_SLAB_BYTES, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
+import { DEFAULT_SLAB_BYTES, RANGES_PER_THREAD, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
 import { openSensorSlabs } from './sensorSlabs'
 import { threadClock } from './threadClock'
 import { kernelsFor, sharedMemory } from './wasmKernels'
-import { layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
+import { BLOCK_ELECTRODES, layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
 
 /** What the engine needs of the worker pool (src-main/pool/taskPool's TaskPool fits). */
 export interface EimagePool {
@@ -39,7 +39,7 @@ export interface EimageRequest {
   mode: EimageMode
   units: EimageUnitInput[]
   slabBytes?: number
-  /** Electrode ranges = parallel tasks per slab; defaults to the pool's threads. */
+  /** Electrode ranges = parallel tasks per slab; defaults to RANGES_PER_THREAD x the pool's threads. */
   ranges?: number
   /** Skip the SIMD kernels (for comparisons). */
   plainLoops?: boolean
@@ -124,11 +124,12 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const slabFrames = slabFramesFor(req.slabBytes ?? DEFAULT_SLAB_BYTES, frameSize, 2 * minFrames)
   const segments = planSegments(req.mode, N, req.samplingRate, pre, post)
   const slabs = planSlabs(segments, slabFrames, minFrames)
-  const ranges = electrodeRanges(frameSize, req.ranges ?? opts.pool.threads)
+  const ranges = electrodeRanges(frameSize, req.ranges ?? RANGES_PER_THREAD * opts.pool.threads, BLOCK_ELECTRODES)
   const layouts = ranges.map(([e0, e1]) => layoutFor(sos, { e0, e1, frameSize }, { pre, post }, slabFrames, req.units.length))
   // One shared store: two slabs, then every range's buffers. A shared wasm memory lets the workers run
   // the SIMD kernels on it; without one, a SharedArrayBuffer with the plain loops.
-  const align = (n: number) => Math.ceil(n / 16) * 16
+  // Cache-line aligned, so two ranges (two threads) never write the same line.
+  const align = (n: number) => Math.ceil(n / 64) * 64
   const slabBytes = slabFrames * frameSize * 2
   const slabOffsets = [0, align(slabBytes)]
   const rangeOffsets: number[] = []

@@ -56,11 +56,22 @@ export function planSlabs(segments: Segment[], maxFrames: number, minFrames: num
   return slabs
 }
 
-/** Splits [0, n) into `parts` contiguous near-equal ranges (fewer if n is smaller). */
-export function electrodeRanges(n: number, parts: number): [number, number][] {
-  const k = Math.max(1, Math.min(parts, n))
-  return Array.from({ length: k }, (_, i) => [Math.floor((i * n) / k), Math.floor(((i + 1) * n) / k)] as [number, number])
+/**
+ * Splits [0, n) into `parts` contiguous near-equal ranges whose inner boundaries are multiples of
+ * `align` (so ranges hold whole electrode blocks); fewer ranges if n is too small for that.
+ */
+export function electrodeRanges(n: number, parts: number, align = 1): [number, number][] {
+  const blocks = Math.ceil(n / align)
+  const k = Math.max(1, Math.min(parts, blocks))
+  const cut = (i: number) => Math.min(n, Math.floor((i * blocks) / k) * align)
+  return Array.from({ length: k }, (_, i) => [cut(i), cut(i + 1)] as [number, number])
 }
+
+/**
+ * Electrode ranges per worker thread: several, so that the pool hands out the next range to whichever
+ * thread is free and a thread slowed by the reader (which shares the cores) does not hold up a slab.
+ */
+export const RANGES_PER_THREAD = 4
 
 /** Default slab size: 64 MiB of int16 frames (h5wasm reads fastest at 64-256 MB, stack.md §3). */
 export const DEFAULT_SLAB_BYTES = 64 * 1024 * 1024

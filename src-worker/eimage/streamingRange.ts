@@ -36,11 +36,14 @@ export function backwardOverlap(sos: Sos): number {
 }
 
 /**
- * Bytes one electrode block's working set aims at (forward + filtered rows + accumulators). Blocks
- * are also a multiple of 16 electrodes wide where the range allows: the forward pass reads each
- * block's part of a frame, and 32 contiguous bytes or more keep those strided reads efficient.
+ * Electrodes worked together. Eight make a float64 row one cache line (64 bytes), so one block's
+ * rows are contiguous and its forward rows (8 x 8.8k rows = 0.56 MB at 64-MiB slabs), input and
+ * filtered rows stay in a core's L2 cache through the forward pass, the backward pass and the window
+ * sums; the SIMD kernels keep the 4 pairs' filter state in registers. (Blocks of 48, sized to an
+ * 8-MB working set, ran from the shared L3 cache and measured more memory traffic per sample; see
+ * docs/eimage.md.)
  */
-export const BLOCK_WORKING_SET_BYTES = 8 * 1024 * 1024
+export const BLOCK_ELECTRODES = 8
 
 export interface RangeLayout {
   /** First electrode (flat frame index) of the range, and one past the last. */
@@ -282,16 +285,13 @@ export function layoutFor(
   window: { pre: number; post: number },
   maxSlabFrames: number,
   nUnits: number,
-  workingSetBytes = BLOCK_WORKING_SET_BYTES,
+  blockElectrodes = BLOCK_ELECTRODES,
 ): RangeLayout {
   const padlen = sosfiltfiltPadlen(sos)
   if (maxSlabFrames <= padlen) throw new RangeError(`slabs must hold more than ${padlen} frames (got ${maxSlabFrames})`)
   const overlap = backwardOverlap(sos)
-  const L = window.pre + window.post
-  const perElectrode = 8 * (overlap + maxSlabFrames + padlen) + 4 * (L + overlap + maxSlabFrames) + 8 * nUnits * L
   const w = range.e1 - range.e0
-  const fit = Math.floor(workingSetBytes / perElectrode)
-  const blockWidth = Math.max(1, Math.min(w, Math.max(16, fit - (fit % 16))))
+  const blockWidth = Math.max(1, Math.min(w, blockElectrodes))
   return { ...range, nSections: sos.length, padlen, overlap, pre: window.pre, post: window.post, maxSlabFrames, nUnits, blockWidth }
 }
 
@@ -533,7 +533,8 @@ function forwardRows(ctx: BlockCtx, slab: SlabSpec, from: number, to: number): v
   if (ctx.k) {
     const c = sos[0]
     const xIn = ctx.input + 2 * (from - slab.from) * bw
-    if (rows > 0) ctx.k.fwd1(xIn, 2 * bw, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, bw >> 1, c[0], c[1], c[2], c[4], c[5])
+    if (rows > 0 && bw === 8) ctx.k.fwd4(xIn, 16, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, c[0], c[1], c[2], c[4], c[5])
+    else if (rows > 0) ctx.k.fwd1(xIn, 2 * bw, out.byteOffset + 8 * outRow, st.byteOffset + 8 * b0, st.byteOffset + 8 * (w + b0), rows, bw >> 1, c[0], c[1], c[2], c[4], c[5])
     return
   }
   if (sos.length === 1) {
@@ -609,6 +610,11 @@ function backward(ctx: BlockCtx, fwdEnd: number, newFin: number, finEnd: number,
     // Dropped outputs all go to the scratch row (out step 0).
     const bottom = finEnd - fwdStart
     // Dropped outputs (warm-up rows) all go to the scratch row (out step 0).
+    if (bw === 8) {
+      if (top > keepTop) ctx.k.bwd4(fwd.byteOffset + (top - 1) * rowBytes, rowBytes, v.byteOffset, 0, s0, s1, top - keepTop, c[0], c[1], c[2], c[4], c[5])
+      if (keepTop > bottom) ctx.k.bwd4(fwd.byteOffset + (keepTop - 1) * rowBytes, rowBytes, out.byteOffset + 4 * ((keepTop - 1) * bw + shift), 4 * bw, s0, s1, keepTop - bottom, c[0], c[1], c[2], c[4], c[5])
+      return
+    }
     if (top > keepTop) ctx.k.bwd1(fwd.byteOffset + (top - 1) * rowBytes, rowBytes, v.byteOffset, 0, s0, s1, top - keepTop, bw >> 1, c[0], c[1], c[2], c[4], c[5])
     if (keepTop > bottom) ctx.k.bwd1(fwd.byteOffset + (keepTop - 1) * rowBytes, rowBytes, out.byteOffset + 4 * ((keepTop - 1) * bw + shift), 4 * bw, s0, s1, keepTop - bottom, bw >> 1, c[0], c[1], c[2], c[4], c[5])
     return

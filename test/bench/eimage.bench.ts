@@ -116,7 +116,7 @@ async function childRead(): Promise<Measure> {
   }
 }
 
-/** Child: one eimage run with `threads` workers (and as many electrode ranges). */
+/** Child: one eimage run with `threads` workers (the engine's default electrode ranges). */
 async function childEimage(threads: number): Promise<Measure> {
   const truth = JSON.parse(readFileSync(TRUTH, 'utf8')) as RecordingTruth
   const spikes = spikesOf(truth)
@@ -140,7 +140,6 @@ async function childEimage(threads: number): Promise<Measure> {
         mode: 'none',
         units: truth.units.map((u, i) => ({ id: u.id, spikes: spikes[i] })),
         slabBytes: SLAB_BYTES,
-        ranges: threads,
         profile: PROFILE,
       },
       { pool },

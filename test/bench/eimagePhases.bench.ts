@@ -16,7 +16,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { rmSync } from 'node:fs'
 import { butterworthHighpassSos } from '../../src-worker/dsp/butterworth'
 import { DEFAULT_SLAB_BYTES, electrodeRanges, slabFramesFor } from '../../src-worker/eimage/plan'
-import { filterSpec, layoutFor, processSlab, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes } from '../../src-worker/eimage/streamingRange'
+import { BLOCK_ELECTRODES, filterSpec, layoutFor, processSlab, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes } from '../../src-worker/eimage/streamingRange'
 import { threadClock } from '../../src-worker/eimage/threadClock'
 import { kernelsFor, sharedMemory } from '../../src-worker/eimage/wasmKernels'
 import { wholeWindowRule } from '../../src-worker/eimage/windowAccumulator'
@@ -90,7 +90,7 @@ async function bundle(): Promise<string> {
 async function configuration(script: string, workers: number, reader: boolean): Promise<{ phases: PhaseTimes; perThreadNs: number; readerNs: number }> {
   const slabFrames = slabFramesFor(DEFAULT_SLAB_BYTES, FRAME, 2000)
   const slabBytes = Math.ceil((slabFrames * FRAME * 2) / 16) * 16
-  const ranges = electrodeRanges(FRAME, workers)
+  const ranges = electrodeRanges(FRAME, workers, BLOCK_ELECTRODES)
   const layouts = ranges.map(([e0, e1]) => layoutOf({ e0, e1, slabFrames } as Job).layout)
   let offset = 2 * slabBytes
   const jobs: Job[] = []

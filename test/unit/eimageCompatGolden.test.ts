@@ -46,7 +46,7 @@ function fnv(a: Float64Array | Float32Array): string {
   return (h >>> 0).toString(16).padStart(8, '0')
 }
 
-function run(simd: boolean, blockWidth?: number) {
+function run(simd: boolean, blockWidth?: number, ranges = 2, align = 1) {
   const sos = butterworthHighpassSos(2, 100, RATE)
   const x = movie()
   const segments = planSegments('hdmea', T, RATE, PRE, POST)
@@ -57,7 +57,7 @@ function run(simd: boolean, blockWidth?: number) {
   const sums: Float64Array[] = SPIKES.map(() => new Float64Array((PRE + POST) * FS))
   const filtered = new Float32Array(T * FS)
   let used: number[] = []
-  for (const [e0, e1] of electrodeRanges(FS, 2)) {
+  for (const [e0, e1] of electrodeRanges(FS, ranges, align)) {
     const layout = layoutFor(sos, { e0, e1, frameSize: FS }, { pre: PRE, post: POST }, SLAB, SPIKES.length)
     if (blockWidth) layout.blockWidth = blockWidth
     const rb = rangeBytes(layout)
@@ -105,5 +105,9 @@ describe("compat 'hdmea' stays bit-identical to the engine before the speed work
   })
   it('SIMD kernels, blocks of 8 electrodes', () => {
     expect(run(true, 8)).toEqual(GOLDEN)
+  })
+  it('SIMD kernels, five ranges cut on whole blocks of 8 (the engine now runs several ranges per thread)', () => {
+    expect(electrodeRanges(FS, 5, 8)).toEqual([[0, 8], [8, 16], [16, 24], [24, 32], [32, 40]])
+    expect(run(true, undefined, 5, 8)).toEqual(GOLDEN)
   })
 })
