@@ -10,7 +10,7 @@ import type { CmcrFile } from '../mcs/cmcrReader'
 import type { EimageFinishTask, EimageSlabDone, EimageSlabTask } from '../tasks/eimageTasks'
 import { DEFAULT_SLAB_BYTES, RANGES_PER_THREAD, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
 import { openSensorSlabs } from './sensorSlabs'
-import { threadClock } from './threadClock'
+import { osThreadId } from './osThread'
 import { kernelsFor, sharedMemory } from './wasmKernels'
 import { BLOCK_ELECTRODES, layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
 
@@ -47,15 +47,14 @@ export interface EimageRequest {
   profile?: boolean
 }
 
-/** Milliseconds per phase, summed per thread over the run (the benchmark's breakdown). */
+/** Wall-time milliseconds per phase, summed per thread over the run (the benchmark's breakdown). */
 export interface EimageProfile {
-  /** Worker threads by id: their phases inside processSlab. */
+  /** Worker threads by OS thread id (osThread.ts): their phases inside processSlab. */
   workers: Record<string, PhaseTimes>
-  /** Main thread: CPU time reading slabs (HDF5 read and the copy into the shared slab); wall time waiting for the workers. */
+  /** Main thread: reading slabs (HDF5 read and the copy into the shared slab), and waiting for the workers. */
   read: number
   wait: number
-  /** Whether the phase times are thread CPU time (else wall time). */
-  cpuClock: boolean
+  mainThread: number | null
 }
 
 export interface EimageProgress {
@@ -147,15 +146,14 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const bytesTotal = slabs.reduce((n, s) => n + (s.to - s.from) * frameSize * 2, 0)
   let bytesDone = 0
   let simd = false
-  const profile: EimageProfile | undefined = req.profile ? { workers: {}, read: 0, wait: 0, cpuClock: threadClock().cpu } : undefined
-  const mainClock = threadClock()
+  const profile: EimageProfile | undefined = req.profile ? { workers: {}, read: 0, wait: 0, mainThread: osThreadId() } : undefined
   const source = await openSensorSlabs(req.cmcr, slabFrames)
   try {
     const read = (k: number) => {
       const s = slabs[k]
-      const t0 = mainClock.now()
+      const t0 = performance.now()
       source.readInto(s.from, s.to, slabViews[k % 2])
-      if (profile) profile.read += mainClock.now() - t0
+      if (profile) profile.read += performance.now() - t0
     }
     const dispatch = (k: number) => {
       const s = slabs[k]

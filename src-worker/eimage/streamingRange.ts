@@ -24,7 +24,6 @@
 import type { Sos } from '../dsp/butterworth'
 import { decayLength, sosfiltfiltPadlen, sosfiltZi } from '../dsp/sosfilt'
 import type { SpikeRule } from './windowAccumulator'
-import { threadClock } from './threadClock'
 import type { EimageKernels } from './wasmKernels'
 
 /** Relative error allowed where the backward pass starts: well below float32 resolution (2^-24). */
@@ -403,7 +402,10 @@ export function processSlab(
   meta[META.finEnd] = newFin
 }
 
-/** Milliseconds per phase of processSlab (CPU time of the calling thread, see threadClock.ts). */
+/**
+ * Milliseconds per phase of processSlab, wall time inside the calling thread (performance.now costs
+ * well under a microsecond; the worker task turns the shares into thread CPU time, eimageTasks.ts).
+ */
 export interface PhaseTimes {
   regroup: number
   forward: number
@@ -418,10 +420,9 @@ export function zeroPhases(): PhaseTimes {
 
 /** Returns a function that charges the time since its previous call to the named phase. */
 function phaseClock(p: PhaseTimes): (phase: keyof PhaseTimes) => void {
-  const clock = threadClock()
-  let last = clock.now()
+  let last = performance.now()
   return (phase) => {
-    const now = clock.now()
+    const now = performance.now()
     p[phase] += now - last
     last = now
   }
@@ -452,13 +453,21 @@ function regroupInput(layout: RangeLayout, buf: RangeBuffers, blocks: BlockCtx[]
   const src0 = slab.data.byteOffset + 2 * ((slab.from - slab.frame0) * fs + layout.e0)
   const first = blocks[0].b0
   for (const ctx of blocks) ctx.input = buf.input.byteOffset + 2 * (ctx.b0 - first) * layout.maxSlabFrames
+  const rows = slab.to - slab.from
+  // Whole 8-wide SIMD blocks in one call: each frame's piece of the group is read once.
+  let eights = 0
+  while (eights < blocks.length && blocks[eights].bw === 8 && blocks[eights].k) eights++
+  const k = blocks[0].k
+  if (k && eights > 0 && rows > 0) k.gather8(src0 + 2 * first, 2 * fs, blocks[0].input, 2 * layout.maxSlabFrames * 8, rows, eights)
+  const rest = blocks.slice(eights)
+  if (rest.length === 0) return
   for (let t0 = slab.from; t0 < slab.to; t0 += REGROUP_ROWS) {
-    const rows = Math.min(REGROUP_ROWS, slab.to - t0)
+    const n = Math.min(REGROUP_ROWS, slab.to - t0)
     const srcRow = src0 + 2 * (t0 - slab.from) * fs
-    for (const ctx of blocks) {
+    for (const ctx of rest) {
       if (!ctx.k) continue
       const bytes = 2 * ctx.bw
-      ctx.k.copy(srcRow + 2 * ctx.b0, 2 * fs, ctx.input + 2 * (t0 - slab.from) * ctx.bw, bytes, rows, bytes >> 4, (bytes & 15) >> 2)
+      ctx.k.copy(srcRow + 2 * ctx.b0, 2 * fs, ctx.input + 2 * (t0 - slab.from) * ctx.bw, bytes, n, bytes >> 4, (bytes & 15) >> 2)
     }
   }
 }

@@ -15,6 +15,8 @@
 //   block streams memory in order (an earlier register kernel walked 8-electrode columns of 48-wide
 //   rows, touching a new cache line per row, and was slower).
 //   addw(acc, data, pairs)      acc (float64) += data (float32); addw2 the same, two pairs a turn
+//   gather8(src, srcStride, dst, dstBlockStride, rows, blocks)
+//       the 8-electrode blocks of a group out of whole frames, each block's rows time-major
 //   copy(src, srcStride, dst, dstStride, rows, vecs, words)
 //       copies `rows` rows of vecs x 16 + words x 4 bytes (an electrode block out of whole frames)
 
@@ -239,6 +241,30 @@ function copyBody(): number[] {
   return [...locals, ...body]
 }
 
+/**
+ * gather8(src, srcStride, dst, dstBlockStride, rows, blocks): for each of `rows` frames, the frame's
+ * `blocks` consecutive 16-byte pieces (8 int16 electrodes each) go to `blocks` time-major block
+ * buffers, dstBlockStride bytes apart: one slab line is read once for all blocks of a group.
+ */
+function gather8Body(): number[] {
+  // params: 0 src, 1 srcStride, 2 dst, 3 dstBlockStride, 4 rows, 5 blocks; locals: 6 sp, 7 dp, 8 n
+  const locals = vec([[...uleb(3), I32]])
+  const body = [
+    ...LOOP,
+    ...get(0), ...set(6), ...get(2), ...set(7), ...get(5), ...set(8),
+    ...LOOP,
+    ...get(7), ...get(6), ...V_LOAD, ...V_STORE,
+    ...addTo(6, i32c(16)), ...addTo(7, get(3)),
+    ...countDown(8, 0),
+    ...END,
+    ...addTo(0, get(1)), ...addTo(2, i32c(16)),
+    ...countDown(4, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
 /** addw over `quads` x 4 values, two pairs per turn of the loop. */
 function addw2Body(): number[] {
   const locals = vec([])
@@ -265,15 +291,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const addType = [0x60, ...vec([I32, I32, I32].map((t) => [t])), ...vec([])]
   const copyType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
   const fwd4Type = [0x60, ...vec([I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
+  const gatherType = [0x60, ...vec([I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
   const bwd4Type = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
   const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
-  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body(), fwd4Body(), bwd4Body()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body(), fwd4Body(), bwd4Body(), gather8Body()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([addType, copyType, fwdType, bwdType, fwd4Type, bwd4Type])),
+    ...section(1, vec([addType, copyType, fwdType, bwdType, fwd4Type, bwd4Type, gatherType])),
     ...section(2, vec([memImport])),
-    ...section(3, vec([[0], [1], [0], [2], [3], [4], [5]])),
+    ...section(3, vec([[0], [1], [0], [2], [3], [4], [5], [6]])),
     ...section(7, vec([
       [...str('addw'), 0x00, 0],
       [...str('copy'), 0x00, 1],
@@ -282,6 +309,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       [...str('bwd1'), 0x00, 4],
       [...str('fwd4'), 0x00, 5],
       [...str('bwd4'), 0x00, 6],
+      [...str('gather8'), 0x00, 7],
     ])),
     ...section(10, vec(bodies)),
   ])
@@ -297,6 +325,8 @@ export interface EimageKernels {
   /** Backward biquad row after row, walking down. */
   bwd1(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   copy(src: number, srcStride: number, dst: number, dstStride: number, rows: number, vecs: number, words: number): void
+  /** Regroups `rows` frames of `blocks` adjacent 8-electrode blocks into per-block time-major buffers. */
+  gather8(src: number, srcStride: number, dst: number, dstBlockStride: number, rows: number, blocks: number): void
   /** fwd1 for one block of 8 electrodes (output rows of 64 bytes), state in registers across rows. */
   fwd4(x: number, xStride: number, out: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   /** bwd1 for one block of 8 electrodes (input rows of 64 bytes), state in registers across rows. */

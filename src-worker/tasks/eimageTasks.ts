@@ -4,6 +4,7 @@
 
 import { threadId } from 'node:worker_threads'
 import { filterSpec, processSlab, rangeBuffers, writeRangeImages, zeroPhases, type PhaseTimes, type RangeLayout, type SpikeTable } from '../eimage/streamingRange'
+import { osThreadId } from '../eimage/osThread'
 import { kernelsFor } from '../eimage/wasmKernels'
 import type { SpikeRule } from '../eimage/windowAccumulator'
 
@@ -32,7 +33,7 @@ export interface EimageSlabDone {
   from: number
   to: number
   simd: boolean
-  /** With task.profile: the worker thread and its milliseconds per phase. */
+  /** With task.profile: the worker's OS thread id (else its worker id) and its milliseconds per phase (wall time). */
   thread?: number
   phases?: PhaseTimes
 }
@@ -63,7 +64,7 @@ export function eimageSlab(task: EimageSlabTask): EimageSlabDone {
     kernels,
     phases,
   )
-  return { from: task.from, to: task.to, simd: kernels !== null, ...(phases ? { thread: threadId, phases } : {}) }
+  return { from: task.from, to: task.to, simd: kernels !== null, ...(phases ? { thread: osThreadId() ?? threadId, phases } : {}) }
 }
 
 export interface EimageFinishTask {

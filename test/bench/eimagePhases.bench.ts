@@ -5,7 +5,8 @@
 // electrode range, as the engine splits them) run processSlab over EIMAGE_PHASES_SLABS consecutive
 // slabs (the same frames again, so no reader is involved), with 100 units firing 8 times a second.
 // Optionally a third thread copies 64-MiB slabs meanwhile, as the engine's reader does
-// (EIMAGE_PHASES_READER=1). Each thread reports its CPU time per phase (threadClock.ts); every
+// (EIMAGE_PHASES_READER=1). Each thread reports its CPU time, split over the phases by their wall-time
+// shares; every
 // configuration runs EIMAGE_PHASES_REPEATS times and the minimum per phase is printed, in ns per
 // sample the thread handled, which is robust to other processes on the machine.
 
@@ -17,7 +18,7 @@ import { rmSync } from 'node:fs'
 import { butterworthHighpassSos } from '../../src-worker/dsp/butterworth'
 import { DEFAULT_SLAB_BYTES, electrodeRanges, slabFramesFor } from '../../src-worker/eimage/plan'
 import { BLOCK_ELECTRODES, filterSpec, layoutFor, processSlab, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes } from '../../src-worker/eimage/streamingRange'
-import { threadClock } from '../../src-worker/eimage/threadClock'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { kernelsFor, sharedMemory } from '../../src-worker/eimage/wasmKernels'
 import { wholeWindowRule } from '../../src-worker/eimage/windowAccumulator'
 
@@ -55,8 +56,17 @@ function layoutOf(job: Job) {
   return { sos, layout: layoutFor(sos, { e0: job.e0, e1: job.e1, frameSize: FRAME }, { pre: PRE, post: POST }, job.slabFrames, UNITS) }
 }
 
+/** This thread's CPU milliseconds (Linux schedstat; brought up to date at every tick, so good to a few ms over a run of seconds). */
+function threadCpuMs(): number {
+  const fd = openSync('/proc/thread-self/schedstat', 'r')
+  const bytes = Buffer.alloc(64)
+  const n = readSync(fd, bytes, 0, 64, 0)
+  closeSync(fd)
+  return Number.parseInt(bytes.toString('latin1', 0, n), 10) / 1e6
+}
+
 function runJob(job: Job): { phases: PhaseTimes; samples: number; cpu: number } {
-  const clock = threadClock()
+  const clock = { now: threadCpuMs }
   const c0 = clock.now()
   if (job.reader) {
     const src = new Uint8Array(job.memory.buffer, job.reader.from, job.reader.bytes)
@@ -77,7 +87,11 @@ function runJob(job: Job): { phases: PhaseTimes; samples: number; cpu: number } 
     const from = k * job.slabFrames
     processSlab(layout, buf, filter, table, segment, { data, frame0: from, from, to: from + job.slabFrames }, undefined, kernels, phases)
   }
-  return { phases, samples: total * (job.e1 - job.e0), cpu: clock.now() - c0 }
+  const cpu = clock.now() - c0
+  // Phases are wall time; split the thread's CPU time by their shares.
+  const wall = Object.values(phases).reduce((a, b) => a + b, 0)
+  for (const k of Object.keys(phases) as (keyof PhaseTimes)[]) phases[k] *= cpu / wall
+  return { phases, samples: total * (job.e1 - job.e0), cpu }
 }
 
 async function bundle(): Promise<string> {

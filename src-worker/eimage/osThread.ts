@@ -1,0 +1,21 @@
+// Which operating-system thread runs this code, for the benchmark's per-thread CPU breakdown: the
+// benchmark reads each thread's CPU time from /proc/self/task/<tid>/schedstat after the run (while
+// the threads sleep the figure is exact) and splits a worker's CPU time over the phases by their
+// wall-time shares. Linux only; null elsewhere.
+
+import { readlinkSync } from 'node:fs'
+
+let cached: number | null | undefined
+
+export function osThreadId(): number | null {
+  if (cached === undefined) {
+    try {
+      // "<pid>/task/<tid>"
+      const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+      cached = Number.isInteger(tid) && tid > 0 ? tid : null
+    } catch {
+      cached = null
+    }
+  }
+  return cached
+}
