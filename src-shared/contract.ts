@@ -5,8 +5,9 @@
 // Everything here is plain JSON data (no typed arrays, no class instances).
 
 import type { BatchItem, BatchOptions, BatchSnapshot, Recipe } from './batchModel'
+import type { ParamInfo, ParamType } from './stepParams'
 
-export type { BatchItem, BatchOptions, BatchSnapshot, Recipe }
+export type { BatchItem, BatchOptions, BatchSnapshot, ParamInfo, ParamType, Recipe }
 
 // ---------- shared data shapes ----------
 
@@ -36,20 +37,6 @@ export interface AppInfo {
   /** Folders the server-side file browser may show (browser mode). */
   allowedFolders: string[]
   demoAvailable: boolean
-}
-
-export interface ParamInfo {
-  name: string
-  label: string
-  type: 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'folder' | 'enum' | 'range' | 'stringList'
-  default: unknown
-  help: string
-  optional: boolean
-  min?: number
-  max?: number
-  exclusiveMin?: boolean
-  choices?: string[]
-  integer?: boolean
 }
 
 export interface StepInfo {

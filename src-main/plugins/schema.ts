@@ -3,11 +3,11 @@
 // ("prerequisite") fails at discovery instead of being silently ignored.
 
 import { z } from 'zod'
+import { PARAM_TYPES } from '../../src-shared/stepParams'
 
 export const STEP_ID = /^[a-z][a-z0-9_]*$/
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-export const PARAM_TYPES = ['number', 'integer', 'boolean', 'string', 'path', 'folder', 'enum', 'range', 'stringList'] as const
 
 export const pluginParamSchema = z.strictObject({
   name: z.string().regex(PARAM_NAME, 'must be a name of letters, digits and _'),

@@ -6,24 +6,13 @@
 import { ConfigurationError, CancelledError, throwIfAborted } from '../../src-shared/errors'
 import type { PipelineSession } from '../session/session'
 import type { TaskPool } from '../pool/taskPool'
+import type { ParamInfo, ParamType } from '../../src-shared/stepParams'
 
-export type ParamType = 'number' | 'integer' | 'boolean' | 'string' | 'path' | 'folder' | 'enum' | 'range' | 'stringList'
+export type { ParamType }
 
-export interface ParamSpec {
-  name: string
-  label: string
-  type: ParamType
-  /** null: no default, the user must give one (unless `optional`). */
-  default: unknown
-  help: string
+/** A step's parameter: what the wizard shows (ParamInfo, src-shared/stepParams.ts) plus a rule kept here. */
+export interface ParamSpec extends Omit<ParamInfo, 'optional'> {
   optional?: boolean
-  min?: number
-  max?: number
-  /** For 'number'/'integer'/'range': bounds are exclusive instead of inclusive. */
-  exclusiveMin?: boolean
-  choices?: string[]
-  /** For 'range': the two numbers must be integers. */
-  integer?: boolean
   /** A rule across this parameter only, returning an error text or null. */
   check?: (value: unknown) => string | null
 }

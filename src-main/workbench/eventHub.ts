@@ -2,6 +2,8 @@
 // not keep the event from the others.
 
 import type { EventName, Events } from '../../src-shared/contract'
+import { EVENT_PAYLOADS } from '../../src-shared/contractSchemas'
+import { describeFirstIssue } from '../../src-shared/schemaIssues'
 import { toWireError } from '../../src-shared/wire'
 
 export type EventListener = <E extends EventName>(name: E, payload: Events[E]) => void
@@ -18,6 +20,9 @@ export class EventHub {
   }
 
   emit<E extends EventName>(name: E, payload: Events[E]): void {
+    // A payload off the contract is a bug here, not the renderer's: said in the log, and still sent.
+    const checked = EVENT_PAYLOADS[name].safeParse(payload, { reportInput: true })
+    if (!checked.success) this.onListenerError(`event '${name}' does not match the contract: ${describeFirstIssue(checked.error).message}`)
     for (const l of this.listeners) {
       try {
         l(name, payload)

@@ -82,6 +82,7 @@ export class WorkbenchService {
     }
     this.events = new EventHub((message) => this.log.record('warn', message))
     this.log = new ActivityLog((entry) => this.events.emit('log', entry))
+    for (const problem of this.store.problems) this.log.record('warn', problem)
     this.guard = new PathGuard(this.transport, () => this.store.settings.allowedFolders, () => [resourcesDir()])
     this.plugins = new PluginHost({
       builtIns: options.steps ?? STEPS,

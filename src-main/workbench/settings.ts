@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
+import { z } from 'zod'
 import type { RecentArchive, RecentRecording, Settings } from '../../src-shared/contract'
+import { describeFirstIssue } from '../../src-shared/schemaIssues'
 import { RequestError } from '../../src-shared/wire'
 import { defaultPython } from '../plugins/defaultPython'
 
@@ -18,6 +20,26 @@ export interface StoredState {
 }
 
 const MAX_RECENT = 12
+
+// settings.json as written by persist(). It can be edited by hand or come from another version, so each
+// part is checked on its own: a bad part falls back to its default with a message naming file and field.
+const nonEmpty = z.string().trim().min(1)
+const SETTINGS_FIELDS = {
+  memoryWarningGb: z.number().positive(),
+  outputDir: nonEmpty,
+  allowedFolders: z.array(nonEmpty),
+  pluginFolders: z.array(nonEmpty),
+  python: nonEmpty,
+} satisfies { [K in keyof Settings]-?: z.ZodType<Settings[K]> }
+const STATE_PARTS = {
+  recentRecordings: z.array(
+    z.object({ cmcrPath: z.string().nullable(), cmtrPath: z.string().nullable(), datasetId: z.string(), openedAt: z.string() }),
+  ),
+  recentArchives: z.array(z.object({ path: z.string(), datasetId: z.string(), kind: z.enum(['save', 'checkpoint', 'opened']), at: z.string() })),
+  stepParams: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))),
+} satisfies { [K in Exclude<keyof StoredState, 'settings'>]: z.ZodType<StoredState[K]> }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const MAX_DATASETS_REMEMBERED = 50
 
 export function defaultSettings(workdir: string, overrides: Partial<Settings> = {}): Settings {
@@ -50,17 +72,50 @@ export class SettingsStore {
       recentArchives: [],
       stepParams: {},
     }
+    let text: string
     try {
       // eslint-disable-next-line layers/no-sync-fs -- once, while the workbench starts, before any request is served
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<StoredState>
-      this.state = {
-        settings: { ...this.state.settings, ...(parsed.settings ?? {}) },
-        recentRecordings: parsed.recentRecordings ?? [],
-        recentArchives: parsed.recentArchives ?? [],
-        stepParams: parsed.stepParams ?? {},
-      }
-    } catch {
-      // No file yet, or unreadable: start from the defaults (and overwrite it on the next change).
+      text = readFileSync(this.file, 'utf8')
+    } catch (err) {
+      // No file yet: the defaults (written on the first change).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.problems.push(`${this.file} could not be read (${(err as Error).message}); using the default settings`)
+      return
+    }
+    this.readState(text)
+  }
+
+  /** What was wrong with the settings file when it was read (each part concerned fell back to its default). */
+  readonly problems: string[] = []
+
+  private readState(text: string): void {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      this.problems.push(`${this.file} is not valid JSON (${(err as Error).message}); using the default settings`)
+      return
+    }
+    if (!isObject(parsed)) {
+      this.problems.push(`${this.file} must hold a JSON object; using the default settings`)
+      return
+    }
+    const fallBack = (field: string, error: z.ZodError) =>
+      this.problems.push(`${this.file}: ${describeFirstIssue(error, field).message}; the default is used`)
+    const settings: Record<string, unknown> = { ...this.state.settings }
+    if (parsed.settings !== undefined && !isObject(parsed.settings)) this.problems.push(`${this.file}: 'settings' must be an object; the defaults are used`)
+    const storedSettings = isObject(parsed.settings) ? parsed.settings : {}
+    for (const [key, schema] of Object.entries(SETTINGS_FIELDS)) {
+      if (storedSettings[key] === undefined) continue
+      const checked = schema.safeParse(storedSettings[key], { reportInput: true })
+      if (checked.success) settings[key] = checked.data
+      else fallBack(`settings.${key}`, checked.error)
+    }
+    this.state.settings = settings as unknown as Settings
+    for (const key of Object.keys(STATE_PARTS) as Array<keyof typeof STATE_PARTS>) {
+      if (parsed[key] === undefined) continue
+      const checked = STATE_PARTS[key].safeParse(parsed[key], { reportInput: true })
+      if (checked.success) (this.state as unknown as Record<string, unknown>)[key] = checked.data
+      else fallBack(key, checked.error)
     }
   }
 
