@@ -24,6 +24,7 @@ export function createWorkbenchService(options: {
   const bundled = bundledPluginFolder()
   const userPlugins = join(options.configDir ?? join(options.workdir, '.workbench'), 'plugins')
   // The desktop app makes its own plugin folder, so Settings points at a folder the user can open and fill.
+  // eslint-disable-next-line layers/no-sync-fs -- once at start-up, before the window or any request
   if (options.transport === 'electron') mkdirSync(userPlugins, { recursive: true })
   const service = new WorkbenchService({
     transport: options.transport,
