@@ -81,16 +81,20 @@ function progressPrinter(step: string): (p: Progress) => void {
   let lastPct = -100
   let lastMsg = ''
   let lastTime = 0
+  const started = Date.now()
   return (p) => {
     const pct = Math.round(p.fraction * 100)
     const now = Date.now()
+    // The time left, estimated as the workbench's progress line does (steps no longer put it in messages).
+    const elapsed = (now - started) / 1000
+    const left = p.fraction >= 0.02 && p.fraction < 1 && elapsed >= 0.3 ? Math.ceil((elapsed * (1 - p.fraction)) / p.fraction) : null
     const msg = p.message ?? ''
     if (pct < 100 && now - lastTime < 200) return
     if (pct - lastPct < 10 && msg === lastMsg && pct < 100) return
     lastPct = pct
     lastMsg = msg
     lastTime = now
-    process.stderr.write(`  [${step}] ${String(pct).padStart(3)}%${msg ? ` ${msg}` : ''}\n`)
+    process.stderr.write(`  [${step}] ${String(pct).padStart(3)}%${msg ? ` ${msg}` : ''}${left !== null ? `, about ${left} s left` : ''}\n`)
   }
 }
 
