@@ -7,6 +7,7 @@ import { ensureDemoRecording } from '../demoSet'
 import type { Transport } from '../../src-shared/contract'
 import { WorkbenchService } from './service'
 import { bundledPluginFolder } from '../plugins/cliSteps'
+import { resourcePath } from '../resources'
 
 export function createWorkbenchService(options: {
   transport: Transport
@@ -38,7 +39,9 @@ export function createWorkbenchService(options: {
       python: options.python,
     },
   })
-  service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir])
+  // The demo's stimulus files (playlist, movie lengths, stimulus configs) ship in resources/demo: its
+  // suggested step parameters point there, so browser mode must let steps read them.
+  service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir, resourcePath('demo')])
   // Files handed over from outside (double-click, second launch) exist only in the desktop app, which replaces this.
   service.register('app.takeOpenRequests', () => [])
   // The batch queue (batch.* requests); closing the service stops it, leaving its queue resumable.
