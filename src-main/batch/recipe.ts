@@ -3,8 +3,10 @@
 // the step registry, so a typo fails before the first recording rather than after the tenth.
 
 import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
 import { dirname, resolve } from 'node:path'
 import { resolveAgainst } from '../workbench/fileAccess'
+import { issueText } from '../../src-shared/schemaIssues'
 import { ConfigurationError, FileAccessError, WorkbenchError } from '../../src-shared/errors'
 import { resolveParams, type StepDefinition } from '../steps/framework'
 import { writeTextAtomically } from '../files/atomicWrite'
@@ -17,7 +19,23 @@ export { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep }
 export const PER_RECORDING_PARAMS = ['cmcr_path', 'cmtr_path', 'dataset_id'] as const
 const PER_RECORDING = new Set<string>(PER_RECORDING_PARAMS)
 
-const TOP_LEVEL_KEYS = new Set(['format', 'version', 'name', 'description', 'steps', 'outputDir', 'checkpoint'])
+const stepEntrySchema = z.union([
+  z.string(),
+  z.strictObject({ step: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+])
+
+/** The recipe file's shape. What the steps and their parameters mean is checked against the registry below. */
+export const recipeFileSchema = z.strictObject({
+  format: z.literal(RECIPE_FORMAT).optional(),
+  version: z.literal(RECIPE_VERSION).optional(),
+  name: z.string().trim().min(1).optional(),
+  description: z.unknown().optional(),
+  checkpoint: z.boolean().optional(),
+  outputDir: z.string().trim().min(1).nullable().optional(),
+  steps: z.array(stepEntrySchema).min(1),
+})
+
+const TOP_LEVEL_KEYS = Object.keys(recipeFileSchema.shape)
 
 export interface RecipeContext {
   /** The registered steps (STEPS in the app; test doubles in unit tests). */
@@ -36,47 +54,56 @@ function bad(ctx: RecipeContext, message: string, parameter?: string): never {
   throw new ConfigurationError(`${where(ctx)}${message}`, { path: ctx.source, parameter })
 }
 
+/** The schema's first finding in the recipe's own words (what the field must be, for someone editing JSON). */
+function shapeProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const [field, index] = issue.path
+  if (field === undefined) {
+    return issue.code === 'unrecognized_keys' ? `unknown key '${issue.keys[0]}' (known: ${TOP_LEVEL_KEYS.join(', ')})` : 'a recipe must be a JSON object'
+  }
+  switch (field) {
+    case 'format':
+      return `'format' must be "${RECIPE_FORMAT}" (got ${JSON.stringify(raw.format)})`
+    case 'version':
+      return `'version' ${JSON.stringify(raw.version)} is not supported (this workbench reads version ${RECIPE_VERSION})`
+    case 'name':
+      return "'name' must be a non-empty text"
+    case 'checkpoint':
+      return "'checkpoint' must be true or false"
+    case 'outputDir':
+      return "'outputDir' must be a folder path or null"
+    case 'description':
+      return `'description' ${issueText(issue)}`
+  }
+  if (typeof index !== 'number') return "'steps' must be a non-empty list of steps"
+  const at = `steps[${index}]`
+  const entry = (raw.steps as unknown[])[index]
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `${at} must be a step name or an object {"step": name, "params": {...}}`
+  const extra = Object.keys(entry).filter((key) => key !== 'step' && key !== 'params')
+  if (extra.length) return `${at}: unknown key '${extra[0]}' (a step has 'step' and 'params')`
+  const step = (entry as { step?: unknown }).step
+  if (typeof step !== 'string' || !step) return `${at}: 'step' must be a step name`
+  return `${at} (${step}): 'params' must be an object of parameter values`
+}
+
 /** Checks a parsed recipe object and returns it in canonical form (relative paths made absolute). */
 export function validateRecipe(raw: unknown, ctx: RecipeContext): Recipe {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad(ctx, 'a recipe must be a JSON object')
-  const obj = raw as Record<string, unknown>
-  for (const key of Object.keys(obj)) {
-    if (!TOP_LEVEL_KEYS.has(key)) bad(ctx, `unknown key '${key}' (known: ${[...TOP_LEVEL_KEYS].join(', ')})`)
-  }
-  if (obj.format !== undefined && obj.format !== RECIPE_FORMAT) bad(ctx, `'format' must be "${RECIPE_FORMAT}" (got ${JSON.stringify(obj.format)})`)
-  if (obj.version !== undefined && obj.version !== RECIPE_VERSION) {
-    bad(ctx, `'version' ${JSON.stringify(obj.version)} is not supported (this workbench reads version ${RECIPE_VERSION})`)
-  }
-  const name = obj.name === undefined ? 'Untitled recipe' : obj.name
-  if (typeof name !== 'string' || !name.trim()) bad(ctx, "'name' must be a non-empty text")
-  if (obj.checkpoint !== undefined && typeof obj.checkpoint !== 'boolean') bad(ctx, "'checkpoint' must be true or false")
+  const shape = recipeFileSchema.safeParse(raw)
+  if (!shape.success) bad(ctx, shapeProblem(shape.error.issues[0], raw as Record<string, unknown>))
+  const obj = shape.data
+  const name = obj.name ?? 'Untitled recipe'
   const baseDir = ctx.baseDir ?? (ctx.source ? dirname(resolve(ctx.source)) : process.cwd())
-  let outputDir: string | null = null
-  if (obj.outputDir !== undefined && obj.outputDir !== null) {
-    if (typeof obj.outputDir !== 'string' || !obj.outputDir.trim()) bad(ctx, "'outputDir' must be a folder path or null")
-    outputDir = resolveAgainst(baseDir, obj.outputDir)
-  }
-  if (!Array.isArray(obj.steps) || obj.steps.length === 0) bad(ctx, "'steps' must be a non-empty list of steps")
+  const outputDir = obj.outputDir ? resolveAgainst(baseDir, obj.outputDir) : null
   const known = new Map(ctx.steps.map((s) => [s.id, s]))
   const steps: RecipeStep[] = []
   const seen = new Set<string>()
-  obj.steps.forEach((entry: unknown, index: number) => {
+  obj.steps.forEach((entry, index) => {
     const at = `steps[${index}]`
-    const spec = typeof entry === 'string' ? { step: entry } : entry
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-      bad(ctx, `${at} must be a step name or an object {"step": name, "params": {...}}`)
-    }
-    const { step, params, ...rest } = spec as Record<string, unknown>
-    const extra = Object.keys(rest)
-    if (extra.length) bad(ctx, `${at}: unknown key '${extra[0]}' (a step has 'step' and 'params')`)
-    if (typeof step !== 'string' || !step) bad(ctx, `${at}: 'step' must be a step name`)
+    const { step, params } = typeof entry === 'string' ? { step: entry, params: undefined } : entry
+    if (!step) bad(ctx, `${at}: 'step' must be a step name`)
     const def = known.get(step)
     if (!def) bad(ctx, `${at}: unknown step '${step}' (available: ${[...known.keys()].join(', ') || 'none'})`)
     if (seen.has(step)) bad(ctx, `${at}: step '${step}' appears twice`)
-    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
-      bad(ctx, `${at} (${step}): 'params' must be an object of parameter values`)
-    }
-    const given = { ...((params as Record<string, unknown>) ?? {}) }
+    const given = { ...(params ?? {}) }
     for (const name of Object.keys(given)) {
       if (PER_RECORDING.has(name) && def.params.some((p) => p.name === name)) {
         bad(ctx, `${at} (${step}): '${name}' is taken from each recording; remove it from the recipe`, name)
@@ -95,10 +122,10 @@ export function validateRecipe(raw: unknown, ctx: RecipeContext): Recipe {
   return {
     format: RECIPE_FORMAT,
     version: RECIPE_VERSION,
-    name: name.trim(),
+    name,
     steps,
     outputDir,
-    checkpoint: obj.checkpoint === undefined ? true : obj.checkpoint,
+    checkpoint: obj.checkpoint ?? true,
   }
 }
 
