@@ -42,13 +42,19 @@ async function main(cmd: Command): Promise<Record<string, unknown>> {
 }
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024)
-main(JSON.parse(process.argv[2]) as Command).then(
-  (r) => {
-    process.stdout.write(`${JSON.stringify({ ok: true, ...r, maxRssMb: rssMb() })}\n`)
-    process.exit(0)
-  },
-  (err) => {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: describeError(err), maxRssMb: rssMb() })}\n`)
-    process.exit(1)
-  },
+
+/** One command, or a list run one after the other: prints one JSON line per command. */
+async function runAll(arg: Command | Command[]): Promise<void> {
+  for (const cmd of Array.isArray(arg) ? arg : [arg]) {
+    const line = await main(cmd).then(
+      (r) => ({ ok: true, ...r }),
+      (err) => ({ ok: false, error: describeError(err) }),
+    )
+    process.stdout.write(`${JSON.stringify({ ...line, maxRssMb: rssMb() })}\n`)
+  }
+}
+
+runAll(JSON.parse(process.argv[2]) as Command | Command[]).then(
+  () => process.exit(0),
+  () => process.exit(1),
 )

@@ -34,10 +34,10 @@ function rssOf(pid: number): number {
   }
 }
 
-/** Runs one child command; kills it past RSS_CAP_MB resident memory or TIME_CAP_MS. */
-export function runChild(command: Record<string, unknown>): Promise<ChildOutcome> {
+/** Runs child commands (in one process); kills it past RSS_CAP_MB resident memory or TIME_CAP_MS. */
+export function runChildren(commands: Array<Record<string, unknown>>): Promise<ChildOutcome[]> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', 'test/robustness/child.ts', JSON.stringify(command)], {
+    const child = spawn(process.execPath, ['--max-old-space-size=512', '--import', 'tsx', 'test/robustness/child.ts', JSON.stringify(commands)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -61,16 +61,24 @@ export function runChild(command: Record<string, unknown>): Promise<ChildOutcome
     child.on('close', (exitCode) => {
       clearInterval(watch)
       clearTimeout(timer)
-      const line = stdout.trim().split('\n').pop() ?? ''
-      let parsed: Partial<ChildOutcome> = {}
-      try {
-        parsed = JSON.parse(line)
-      } catch {
-        parsed = { ok: false }
-      }
-      resolve({ ok: false, ...parsed, maxRssMb: Math.max(parsed.maxRssMb ?? 0, Math.round(peak)), exitCode, killed, stderr } as ChildOutcome)
+      const lines = stdout.trim().split('\n').filter(Boolean)
+      resolve(
+        commands.map((_, i) => {
+          let parsed: Partial<ChildOutcome> = { ok: false }
+          try {
+            if (lines[i]) parsed = JSON.parse(lines[i])
+          } catch {
+            // a line cut by a kill
+          }
+          return { ok: false, ...parsed, maxRssMb: Math.max(parsed.maxRssMb ?? 0, Math.round(peak)), exitCode, killed, stderr } as ChildOutcome
+        }),
+      )
     })
   })
+}
+
+export async function runChild(command: Record<string, unknown>): Promise<ChildOutcome> {
+  return (await runChildren([command]))[0]
 }
 
 /** Relative path -> sha256 of every file below `dir` (empty when it does not exist). */

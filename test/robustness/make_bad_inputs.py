@@ -70,8 +70,18 @@ def peaks_variant(name, mutate):
         replace(g, "Peaks", data=new)
 
 
-peaks_variant("spikes_nan.cmtr", lambda p: p["Timestamp"].__setitem__(3, np.nan))
-peaks_variant("spikes_negative.cmtr", lambda p: p["Timestamp"].__setitem__(0, -5.0))
+def nan_fourth(p):
+    p["Timestamp"][3] = np.nan
+    p["IncludePeak"][3] = 1
+
+
+peaks_variant("spikes_nan.cmtr", nan_fourth)
+def negative_first(p):
+    p["Timestamp"][0] = -5.0
+    p["IncludePeak"][0] = 1
+
+
+peaks_variant("spikes_negative.cmtr", negative_first)
 
 # --- duplicate unit numbers ---
 with h5py.File(copy(good_cmtr, "units_duplicate.cmtr"), "r+") as f:
