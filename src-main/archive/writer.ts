@@ -73,11 +73,12 @@ export async function writeArchive(path: string, content: ArchiveContent, option
   try {
     file.close()
   } catch (err) {
-    // HDF5 keeps a file open when its last flush fails (a full disk): release the handle ourselves, or
-    // the deleted temp file would hold its space until the process exits.
-    releaseFileHandles(mod, path)
     failure ??= wrapWriteError(ctx, 'the end of the file', err)
   }
+  // After a failed write HDF5 keeps the file open even when close() reports success (an object of the
+  // failed call is still open, or the last flush failed on a full disk): release the handle ourselves,
+  // or the deleted temp file would hold its space until the process exits.
+  if (failure) releaseFileHandles(mod, path)
   if (failure) throw failure
 }
 

@@ -10,7 +10,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join, resolve } from 'node:path'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { FileAccessError, SessionError, WorkbenchError, throwIfAborted } from '../../src-shared/errors'
 import { type AtomicFs, nodeAtomicFs } from './atomicFs'
 import { explainWriteFailure } from './writeErrors'
@@ -61,7 +61,7 @@ export async function writeFileAtomically(target: string, writeTemp: (tempPath: 
     await fs.mkdirp(dir)
   } catch (err) {
     throw (
-      explainWriteFailure(err, path, `creating the folder for`) ??
+      (await explainMkdirFailure(fs, dir, path, err)) ??
       new FileAccessError(
         (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'FILE_NOT_FOUND' : 'FILE_LOCKED',
         `Cannot create the folder ${dir} for ${path}: ${codeOrMessage(err)}`,
@@ -98,6 +98,23 @@ export async function writeFileAtomically(target: string, writeTemp: (tempPath: 
   }
   await fs.fsyncDir(dir)
   return path
+}
+
+/**
+ * Why a folder could not be made. A recursive mkdir reports ENOENT when the real cause is a read-only
+ * or forbidden parent, so the first missing folder is made on its own to learn the real reason.
+ */
+async function explainMkdirFailure(fs: AtomicFs, dir: string, path: string, err: unknown): Promise<FileAccessError | null> {
+  let cause = err
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    let missing = dir
+    while (dirname(missing) !== missing && (await fs.kind(dirname(missing)).catch(() => null)) === null) missing = dirname(missing)
+    cause = await mkdir(missing).then(
+      () => err,
+      (e: unknown) => e,
+    )
+  }
+  return explainWriteFailure(cause, path, 'creating the folder for')
 }
 
 /** A text file (queue, recipe, manifest) written atomically. */
