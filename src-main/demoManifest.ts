@@ -76,17 +76,24 @@ export async function recordWholeFolder(dir: string): Promise<void> {
   await recordOwnFiles(dir, await listEntries(dir))
 }
 
+/** Throws naming the first file in `dir` the demo did not write (missing folder: fine). Returns the demo's own files. */
+export async function assertOnlyOwnFiles(dir: string, what: string): Promise<string[]> {
+  if (!existsSync(dir)) return []
+  const manifest = await readManifest(dir)
+  const entries = await listEntries(dir)
+  const foreign: string[] = []
+  for (const rel of entries) if (!(await isOwn(dir, rel, manifest))) foreign.push(rel)
+  if (foreign.length) throw foreignError(dir, foreign, what)
+  return entries
+}
+
 /**
  * Removes a folder the demo generated earlier, file by file, only if everything in it is the demo's
  * own; otherwise nothing is removed and the error names the first foreign file. Missing folder: no-op.
  */
 export async function removeOwnFolder(dir: string, what: string): Promise<void> {
   if (!existsSync(dir)) return
-  const manifest = await readManifest(dir)
-  const entries = await listEntries(dir)
-  const foreign: string[] = []
-  for (const rel of entries) if (!(await isOwn(dir, rel, manifest))) foreign.push(rel)
-  if (foreign.length) throw foreignError(dir, foreign, what)
+  const entries = await assertOnlyOwnFiles(dir, what)
   for (const rel of entries) await unlink(join(dir, rel))
   await unlink(join(dir, DEMO_MANIFEST)).catch(() => undefined)
   await removeEmptyFolders(dir)

@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
-import { recordWholeFolder, removeOwnFolder } from './demoManifest'
+import { assertOnlyOwnFiles, recordWholeFolder, removeOwnFolder } from './demoManifest'
 import { join } from 'node:path'
 import { generateRecording } from '../src-worker/synthetic/generator'
 import type { SynthMovie } from '../src-worker/synthetic/syntheticModel'
@@ -93,6 +93,8 @@ function complete(d: DemoRecording): boolean {
 export async function ensureDemoRecording(dir: string, opts: DemoOptions = {}): Promise<DemoRecording> {
   const demo = describe(dir)
   if (!opts.force && complete(demo)) return demo
+  // Refuse before generating anything when a file that is not the demo's is in the way.
+  await assertOnlyOwnFiles(dir, 'the demo recording')
   const parent = join(dir, '..')
   await mkdir(parent, { recursive: true })
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`

@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises'
 import type { TaskPool } from '../pool/taskPool'
-import { ConfigurationError, FileAccessError, throwIfAborted } from '../../src-shared/errors'
+import { CancelledError, ConfigurationError, FileAccessError, WorkbenchError, throwIfAborted } from '../../src-shared/errors'
 import { PipelineSession, createSession } from '../session/session'
 import { runStep, type StepDefinition } from '../steps/framework'
 import type { BatchItem } from '../../src-shared/batchModel'
@@ -91,7 +91,18 @@ export class ItemRun {
       }
       item.completedSteps = [...item.completedSteps, def.id]
       if (recipe.checkpoint && index < stepCount - 1) {
-        await session.checkpoint(checkpointPath(ctx.outputDir, item.id), { checkpointName: def.id, signal })
+        // The step succeeded: a failing checkpoint is the checkpoint's failure, not the step's.
+        this.failedStep = `checkpoint after ${def.id}`
+        const target = checkpointPath(ctx.outputDir, item.id)
+        try {
+          await session.checkpoint(target, { checkpointName: def.id, signal })
+        } catch (err) {
+          if (!(err instanceof WorkbenchError) || err instanceof CancelledError) throw err
+          throw new FileAccessError(err.code, `The checkpoint after ${def.id} could not be written (${def.id} itself finished): ${err.message}`, {
+            path: err.path ?? target,
+            cause: err,
+          })
+        }
         ctx.log(`checkpoint after ${def.id}`)
       }
       await ctx.stepDone(def.id, seconds)

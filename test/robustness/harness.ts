@@ -21,7 +21,7 @@ export interface ChildOutcome {
   maxRssMb: number
   exitCode: number | null
   /** Set when the harness had to kill the child. */
-  killed?: 'memory' | 'time'
+  killed?: 'memory' | 'time' | 'died'
   stderr: string
 }
 
@@ -64,13 +64,15 @@ export function runChildren(commands: Array<Record<string, unknown>>): Promise<C
       const lines = stdout.trim().split('\n').filter(Boolean)
       resolve(
         commands.map((_, i) => {
-          let parsed: Partial<ChildOutcome> = { ok: false }
+          let parsed: Partial<ChildOutcome> | null = null
           try {
             if (lines[i]) parsed = JSON.parse(lines[i])
           } catch {
             // a line cut by a kill
           }
-          return { ok: false, ...parsed, maxRssMb: Math.max(parsed.maxRssMb ?? 0, Math.round(peak)), exitCode, killed, stderr } as ChildOutcome
+          // A command that finished reports its own peak; the kill (if any) is charged to those that did not.
+          if (parsed) return { ok: false, ...parsed, maxRssMb: parsed.maxRssMb ?? 0, exitCode, stderr } as ChildOutcome
+          return { ok: false, maxRssMb: Math.round(peak), exitCode, killed: killed ?? 'died', stderr } as ChildOutcome
         }),
       )
     })
