@@ -43,7 +43,9 @@ export class PluginHost {
     this.last = report
     const log = this.options.log
     if (log) {
-      for (const p of report.plugins) if (p.status === 'error') log('error', `Plugin ${p.location}: ${p.error}`)
+      for (const p of report.plugins) {
+        if (p.status === 'error') log('error', `Plugin refused: ${p.error?.includes(p.location) ? p.error : `${p.location}: ${p.error}`}`)
+      }
       const ok = report.plugins.filter((p) => p.status === 'loaded')
       const broken = report.plugins.length - ok.length
       log(

@@ -38,13 +38,13 @@ const common = {
   prerequisites: prerequisitesSchema.default([]),
 }
 
-const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: `${what} must be a function` })
+const fn = () => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' })
 
 /** The default export of `<name>.mjs`. */
 export const jsStepSchema = z.strictObject({
   ...common,
-  run: fn('run'),
-  validate: fn('validate').optional(),
+  run: fn(),
+  validate: fn().optional(),
 })
 
 export type JsStepModule = z.infer<typeof jsStepSchema>

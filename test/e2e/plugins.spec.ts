@@ -61,7 +61,7 @@ test.afterAll(async () => {
   rmSync(workdir, { recursive: true, force: true })
 })
 
-test('plugins: settings list, wizard runs of a JavaScript and a Python step, reload, saved results', async ({ page }) => {
+test('plugins: settings list, wizard runs of a JavaScript and a Python step, reload, saved results', async ({ page }, testInfo) => {
   await page.goto(host.url)
 
   // ---- Settings: what was found, with the errors of the broken and the colliding plugin
@@ -72,13 +72,14 @@ test('plugins: settings list, wizard runs of a JavaScript and a Python step, rel
   }
   const errors = list.getByTestId('plugin-error')
   await expect(errors).toHaveCount(2)
-  await expect(errors.filter({ hasText: join(plugins, 'broken.mjs') })).toContainText('run must be a function')
+  await expect(errors.filter({ hasText: join(plugins, 'broken.mjs') })).toContainText('run: must be a function')
   await expect(errors.filter({ hasText: 'clash.mjs' })).toHaveText(
     `step id 'load_recording' of ${join(plugins, 'clash.mjs')} is already taken by a built-in step of the workbench; rename one of them`,
   )
   // Browser mode: folders and interpreter are fixed at the host's start.
   await expect(page.getByTestId('plugin-folders')).toHaveAttribute('readonly', '')
   await expect(page.getByTestId('plugin-python')).toHaveValue('/usr/bin/python3')
+  await page.screenshot({ path: testInfo.outputPath('plugins-settings.png'), fullPage: true })
 
   // ---- the wizard: plugin steps are listed, blocked until a loader ran, and render their parameters
   await page.getByTestId('nav-wizard').click()
@@ -108,6 +109,7 @@ test('plugins: settings list, wizard runs of a JavaScript and a Python step, rel
   await expect(page.getByTestId('step-summary')).toContainText('new or changed: 1 under metadata/, 1 under stimulus/', { timeout: 120_000 })
   await expect(page.getByTestId('side-tag_session')).toHaveAttribute('data-state', 'done')
   await expect(page.getByTestId('completed-steps')).toContainText('tag_session')
+  await page.screenshot({ path: testInfo.outputPath('plugins-python-step.png'), fullPage: true })
 
   // ---- Reload plugins picks up a plugin added while the app runs
   writeFileSync(join(plugins, 'late.mjs'), `export default { id: 'late_step', title: 'Late step', run(api) { return 'late' } }\n`)

@@ -47,7 +47,7 @@ describe('plugin discovery', () => {
     expect(byFile.get('a/py_good')).toMatchObject({ status: 'loaded', id: 'py_good', kind: 'python' })
     expect(byFile.get('a/syntax_error.mjs')).toMatchObject({ status: 'error', id: null })
     expect(byFile.get('a/syntax_error.mjs')!.error).toContain(join(a, 'syntax_error.mjs'))
-    expect(byFile.get('a/no_run.mjs')!.error).toMatch(/run: run must be a function/)
+    expect(byFile.get('a/no_run.mjs')!.error).toBe(`${join(a, 'no_run.mjs')}: run: must be a function`)
     expect(byFile.get('a/typo_key.mjs')!.error).toMatch(/Unrecognized key: "prerequisite"/)
     expect(byFile.get('a/bad_default.mjs')!.error).toMatch(/the default of 'k' is invalid: .*whole number/)
     expect(byFile.get('a/py_bad_json')!.error).toMatch(new RegExp(`${escape(join(a, 'py_bad_json', 'step.json'))}: invalid JSON`))
@@ -79,7 +79,8 @@ describe('plugin discovery', () => {
     await host.reload()
     expect(list.slice(0, STEPS.length)).toEqual(STEPS)
     expect(list.slice(STEPS.length).map((s) => s.id)).toEqual(['good_one', 'py_good'])
-    expect(log.filter((l) => l.startsWith('error: Plugin ')).length).toBe(7)
+    expect(log.filter((l) => l.startsWith('error: Plugin refused: ')).length).toBe(7)
+    expect(log).toContain(`error: Plugin refused: ${join(a, 'no_run.mjs')}: run: must be a function`)
     expect(log.at(-1)).toBe('warn: Plugins: 2 loaded (good_one, py_good), 7 with errors (see Settings) from 1 folder(s)')
     // A plugin edited on disk is seen on reload (the module is imported afresh).
     writeJsPlugin(b, 'other', goodJs('other_step').replace("'Good other_step'", "'Renamed'"))
