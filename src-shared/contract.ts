@@ -197,10 +197,10 @@ export interface LogEntry {
   step?: string
 }
 
-/** An error the renderer (or a worker) reports so it reaches the log on disk. */
+/** An error of the window, reported so it reaches the log on disk (worker errors reach main with their task). */
 export interface ErrorReport {
   level: 'warn' | 'error'
-  source: 'renderer' | 'worker'
+  source: 'renderer'
   message: string
   stack?: string
 }
@@ -363,7 +363,7 @@ export interface Requests {
   'step.run': { params: { stepId: string; params: Record<string, unknown> }; result: JobInfo }
   'job.cancel': { params: { jobId: string }; result: { cancelled: boolean } }
   'log.list': { params: { since?: number }; result: LogEntry[] }
-  /** Writes a renderer or worker error into the log (on disk too). */
+  /** Writes an error of the window into the log (on disk too). */
   'log.report': { params: ErrorReport; result: null }
   /** Versions, OS, memory, the session's state and the last 200 lines of the log file, as text. */
   'log.diagnostics': { params: NoParams; result: { text: string; logFile: string | null } }

@@ -1,6 +1,7 @@
 // Connects the workbench service to the log on disk: every activity-log entry is written to the file,
-// renderer and worker errors arrive over the contract (log.report), and the Log view's "Copy
-// diagnostics" and "Open log folder" are answered here. Used by the desktop app and the web host.
+// errors of the window arrive over the contract (log.report), and the Log view's "Copy
+// diagnostics" and "Open log folder" are answered here. (Worker errors reach the main process with the
+// task that failed and are logged as that step's failure.) Used by the desktop app and the web host.
 
 import { arch, cpus, freemem, platform, release, totalmem } from 'node:os'
 import type { AppInfo, ErrorReport, Events, SessionSnapshot } from '../../src-shared/contract'
@@ -33,7 +34,7 @@ const MAX_STACK = 16000
 export function validateReport(p: unknown): ErrorReport {
   const r = (p ?? {}) as Partial<ErrorReport>
   if (r.level !== 'warn' && r.level !== 'error') throw new RequestError('BAD_REQUEST', "log.report: level must be 'warn' or 'error'", { parameter: 'level' })
-  if (r.source !== 'renderer' && r.source !== 'worker') throw new RequestError('BAD_REQUEST', "log.report: source must be 'renderer' or 'worker'", { parameter: 'source' })
+  if (r.source !== 'renderer') throw new RequestError('BAD_REQUEST', "log.report: source must be 'renderer'", { parameter: 'source' })
   if (typeof r.message !== 'string' || !r.message.trim()) throw new RequestError('BAD_REQUEST', 'log.report: message must be a non-empty text', { parameter: 'message' })
   if (r.stack !== undefined && typeof r.stack !== 'string') throw new RequestError('BAD_REQUEST', 'log.report: stack must be a text', { parameter: 'stack' })
   return { level: r.level, source: r.source, message: r.message.slice(0, MAX_MESSAGE), stack: r.stack?.slice(0, MAX_STACK) }
