@@ -55,7 +55,7 @@ export const REQUEST_PARAMS = {
   'step.run': z.object({ stepId: text, params: stepParams }),
   'job.cancel': z.object({ jobId: text }),
   'log.list': z.object({ since: z.number().optional() }),
-  'log.report': z.object({ level: z.enum(['warn', 'error']), source: z.enum(['renderer', 'worker']), message: text, stack: optionalText }),
+  'log.report': z.object({ level: z.enum(['warn', 'error']), source: z.literal('renderer'), message: text, stack: optionalText }),
   'log.diagnostics': none,
   'log.openFolder': none,
   'app.takeOpenRequests': none,
