@@ -8,6 +8,7 @@ import { resolveAgainst } from '../workbench/fileAccess'
 import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 import { deriveDatasetId, validateDatasetId } from '../session/session'
 import { CsvSyntaxError, parseCsv } from './csv'
+import { decodeUtf8 } from '../files/csvRecords'
 
 export interface BatchInput {
   datasetId: string
@@ -77,13 +78,13 @@ export function parseMappingCsv(text: string, csvPath: string): Discovery {
 }
 
 export async function readMappingCsv(csvPath: string): Promise<Discovery> {
-  let text: string
+  let bytes: Uint8Array
   try {
-    text = await readFile(csvPath, 'utf8')
+    bytes = await readFile(csvPath)
   } catch (err) {
     throw fileError(csvPath, 'mapping CSV', err)
   }
-  return parseMappingCsv(text, csvPath)
+  return parseMappingCsv(decodeUtf8(bytes, csvPath), csvPath)
 }
 
 function fileError(path: string, what: string, err: unknown): FileAccessError {

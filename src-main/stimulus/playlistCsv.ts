@@ -3,67 +3,18 @@
 
 import { readFile } from 'node:fs/promises'
 import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
+import { type CsvRecord, CsvSyntaxError, decodeUtf8, readCsvRecords } from '../files/csvRecords'
 
-export interface CsvRecord {
-  /** 1-based line where the record starts. */
-  line: number
-  cells: string[]
-}
+export type { CsvRecord }
 
-/** RFC 4180 CSV: quoted cells with "" escapes, commas and line breaks inside quotes, BOM, CRLF. Blank lines are dropped. */
+/** Every non-blank record of a playlist or movie-length file, header included (src-main/files/csvRecords.ts). */
 export function parseCsv(text: string, file: string): CsvRecord[] {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  const records: CsvRecord[] = []
-  let cells: string[] = []
-  let cell = ''
-  let quoted = false
-  let line = 1
-  let recordLine = 1
-  let cellWasQuoted = false
-  let recordQuoted = false
-  const endRecord = () => {
-    cells.push(cell)
-    // Rows of nothing but separators (spreadsheet exports add them) are blank lines too.
-    if (recordQuoted || cells.some((c) => c.trim() !== '')) records.push({ line: recordLine, cells })
-    cells = []
-    cell = ''
-    cellWasQuoted = false
-    recordQuoted = false
+  try {
+    return readCsvRecords(text)
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new ConfigurationError(`${file}: ${err.message}`, { path: file })
+    throw err
   }
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]
-    if (quoted) {
-      if (c === '"') {
-        if (src[i + 1] === '"') {
-          cell += '"'
-          i++
-        } else quoted = false
-      } else {
-        if (c === '\n') line++
-        cell += c
-      }
-      continue
-    }
-    if (c === '"' && cell.trim() === '') {
-      cell = ''
-      quoted = true
-      cellWasQuoted = true
-      recordQuoted = true
-    } else if (c === ',') {
-      cells.push(cell)
-      cell = ''
-      cellWasQuoted = false
-    } else if (c === '\r' && src[i + 1] === '\n') {
-      // the \n ends the record
-    } else if (c === '\n' || c === '\r') {
-      endRecord()
-      line++
-      recordLine = line
-    } else cell += c
-  }
-  if (quoted) throw new ConfigurationError(`${file}: a quoted cell starting on line ${recordLine} is never closed`, { path: file })
-  if (cell !== '' || cells.length > 0 || cellWasQuoted) endRecord()
-  return records
 }
 
 /** The header row's column index of each required name (case-sensitive, surrounding spaces ignored). */
@@ -195,12 +146,14 @@ export function movieLengths(text: string, file: string): Map<string, number> {
 
 /** The text of a configuration file, or a FileAccessError naming it and what it was needed for. */
 export async function readConfigText(path: string, what: string): Promise<string> {
+  let bytes: Uint8Array
   try {
-    return await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new FileAccessError('FILE_NOT_FOUND', `${what} not found: ${path}`, { path, cause: err })
     if (code === 'EISDIR') throw new FileAccessError('FILE_KIND', `${what} is a folder, not a file: ${path}`, { path, cause: err })
     throw new FileAccessError('FILE_LOCKED', `${what} could not be read: ${path} (${(err as Error).message})`, { path, cause: err })
   }
+  return decodeUtf8(bytes, path)
 }
