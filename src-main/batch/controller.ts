@@ -7,7 +7,7 @@ import { createTaskPool, type TaskPool } from '../pool/taskPool'
 import { ConfigurationError } from '../../src-shared/errors'
 import type { StepDefinition } from '../steps/framework'
 import { quickStartRecipe } from './defaultRecipe'
-import { discoverInputs } from './discovery'
+import { type BatchInput, discoverInputs } from './discovery'
 import type { BatchItem, BatchOptions, BatchSnapshot } from '../../src-shared/batchModel'
 import { loadRecipe, saveRecipe, validateRecipe, type Recipe } from './recipe'
 import { BatchQueue } from './runner'
@@ -22,6 +22,11 @@ export interface BatchControllerOptions {
   steps: readonly StepDefinition<any>[]
   events: BatchControllerEvents
   createPool?: () => TaskPool
+  /**
+   * Checks a recording path an input names (browser mode: inside the allowed folders, real path); a
+   * FORBIDDEN error turns the input into a note instead of a queue item.
+   */
+  checkInputPath?: (path: string) => Promise<void>
 }
 
 export interface AddOutcome {
@@ -91,8 +96,28 @@ export class BatchController {
     const queue = this.require()
     if (!paths.length) throw new ConfigurationError('Choose a folder, a mapping CSV or recording files to add')
     const found = await discoverInputs(paths)
-    const { added, rejected } = await queue.add(found.inputs)
+    const allowed = await this.allowedInputs(found.inputs, found.notes)
+    const { added, rejected } = await queue.add(allowed)
     return { added: added.map((i) => i.id), notes: [...found.notes, ...rejected], snapshot: queue.snapshot() }
+  }
+
+  /** The inputs whose every path passes checkInputPath; the others are noted with the reason. */
+  private async allowedInputs(inputs: BatchInput[], notes: string[]): Promise<BatchInput[]> {
+    const check = this.opts.checkInputPath
+    if (!check) return inputs
+    const kept: BatchInput[] = []
+    for (const input of inputs) {
+      let refused: string | null = null
+      for (const p of [input.cmcrPath, input.cmtrPath]) {
+        if (!p || refused) continue
+        await check(p).catch((err: { code?: string; message?: string }) => {
+          if (err?.code === 'FORBIDDEN') refused = err.message ?? `${p} is not allowed`
+        })
+      }
+      if (refused) notes.push(`${input.origin}: ${refused}; not queued`)
+      else kept.push(input)
+    }
+    return kept
   }
 
   start(): BatchSnapshot {

@@ -12,6 +12,10 @@ export function attachBatch(service: WorkbenchService, options: { createPool?: (
   const controller = new BatchController({
     steps: service.steps,
     createPool: options.createPool,
+    // Paths listed inside mapping CSVs obey the same allowed-folder rule as the paths the page names.
+    checkInputPath: async (path) => {
+      await service.dispatch('files.check', { path })
+    },
     events: {
       changed: (snapshot) => service.emit('batch.changed', snapshot),
       item: (item) => service.emit('batch.item', item),

@@ -64,6 +64,20 @@ describe('reads through a link are refused', () => {
   it('session.resume (an archive)', () => expectForbidden('session.resume', { path: via('victim.h5') }))
   it('batch.loadRecipe (a recipe; its content is never quoted)', () => expectForbidden('batch.loadRecipe', { path: via('secret.txt') }))
   it('batch.add (a mapping CSV or folder)', () => expectForbidden('batch.add', { paths: [via('secret.txt')] }))
+  it('batch.add: recordings listed in a mapping CSV inside the allowed folder', async () => {
+    writeFileSync(join(outside, 'far.cmcr'), 'x')
+    writeFileSync(join(outside, 'far-.cmtr'), 'x')
+    writeFileSync(join(outside, 'far2.cmcr'), 'x')
+    const csv = join(allowed, 'mapping.csv')
+    writeFileSync(csv, `cmcr_path,cmtr_path,matched\n${via('far.cmcr')},${via('far-.cmtr')},True\n${outside}/far2.cmcr,,True\n`)
+    await service.dispatch('batch.open', { outputDir: join(allowed, 'batch-out') })
+    outsideBefore = snapshot(outside)
+    const r = (await service.dispatch('batch.add', { paths: [csv] })) as { added: string[]; notes: string[] }
+    expect(r.added).toEqual([])
+    expect(r.notes).toHaveLength(2)
+    for (const note of r.notes) expect(note).toMatch(/mapping\.csv line \d: .*outside the folders.*not queued/)
+    expect(snapshot(outside)).toEqual(outsideBefore)
+  })
 })
 
 describe('writes through a link are refused', () => {
