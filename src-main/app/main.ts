@@ -40,8 +40,8 @@ async function start(): Promise<void> {
   logProcessCrashes(process, disk.write)
   logAppCrashes(app, disk.write)
   let win: BrowserWindow | null = null
-  const opens = new OpenQueue((request) => service?.emit('app.openFile', request))
   let service: ReturnType<typeof createWorkbenchService> | null = null
+  const opens = new OpenQueue((request) => service?.emit('app.openFile', request))
   // Registered before ready: macOS delivers files of the launch as open-file events, and a second
   // launch may come while we start.
   app.on('open-file', (e, path) => {
