@@ -47,8 +47,8 @@ const WARNING_LINE = /^WARNING\s+(.+)$/
 const WRITE_SHARE = 0.05
 const READ_SHARE = 0.05
 
-/** One stdout line of the script: progress, a warning, or ordinary output (ignored). */
-function handleLine(line: string, ctx: StepContext): void {
+/** One stdout line of the script: progress, a warning, or ordinary output (kept for a failure's message). */
+function handleLine(line: string, ctx: StepContext, other: string[]): void {
   const p = PROGRESS_LINE.exec(line.trim())
   if (p) {
     const f = Number(p[1])
@@ -60,6 +60,10 @@ function handleLine(line: string, ctx: StepContext): void {
   }
   const w = WARNING_LINE.exec(line.trim())
   if (w) ctx.warn(w[1])
+  else if (line.trim()) {
+    other.push(line)
+    if (other.length > 20) other.shift()
+  }
 }
 
 export function expandCommand(command: string[], python: string): string[] {
@@ -86,12 +90,13 @@ export function pythonStepDefinition(m: PythonStepManifest, folder: string, runt
         const [program, ...args] = expandCommand(m.command, runtime.python())
         ctx.progress({ fraction: WRITE_SHARE, message: `running ${[program, ...args].join(' ')}` })
         let result
+        const stdoutTail: string[] = []
         try {
           result = await runProcess(program, [...args, '--archive', archive, '--params', paramsFile], {
             cwd: folder,
             env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
             signal: ctx.signal,
-            onStdoutLine: (line) => handleLine(line, ctx),
+            onStdoutLine: (line) => handleLine(line, ctx, stdoutTail),
           })
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code
@@ -107,7 +112,8 @@ export function pythonStepDefinition(m: PythonStepManifest, folder: string, runt
         if (result.code !== 0) {
           const how = result.code === null ? `was ended by ${result.signal}` : `exited with code ${result.code}`
           const tail = result.stderrTail.filter((l) => l.trim()).join('\n')
-          throw new PluginError(`${m.id}: ${program} ${how}${tail ? `; last lines of stderr:\n${tail}` : ' (nothing on stderr)'}`, { path: folder })
+          const said = tail ? `; last lines of stderr:\n${tail}` : stdoutTail.length ? ` (nothing on stderr); last lines of stdout:\n${stdoutTail.join('\n')}` : ' (nothing on stderr or stdout)'
+          throw new PluginError(`${m.id}: ${program} ${how}${said}`, { path: folder })
         }
         ctx.progress({ fraction: 1 - READ_SHARE, message: 'reading the changes back' })
         let after

@@ -153,3 +153,22 @@ with h5py.File(a.archive, "r+") as f:
     expect(readdirSync(temp).filter((f) => f.startsWith('hdmea-plugin-'))).toEqual([])
   })
 })
+
+describe('demo --plugins DIR', () => {
+  it('runs the Quick Start, then the steps of the given folder (not the bundled ones), and saves their results', async () => {
+    const plugins = join(root, 'demo-plugins')
+    mkdirSync(plugins)
+    writeFileSync(
+      join(plugins, 'unit_total.mjs'),
+      `export default { id: 'unit_total', title: 'Units', prerequisites: ['load_recording'], run(api) { api.addMetadata('unit_total', api.int64(api.unitIds().length)); return api.unitIds().length + ' units' } }\n`,
+    )
+    const out = join(root, 'demo-out')
+    const res = spawnSync(process.execPath, [CLI, 'demo', '--out', out, '--plugins', plugins, '--python', PYTHON], { encoding: 'utf8', timeout: 600_000 })
+    expect(res.status, res.stdout + res.stderr).toBe(0)
+    expect(res.stdout).toMatch(/unit_total\s+[\d.]+\s+12 units/)
+    expect(res.stdout).not.toContain('compute_burst_statistics')
+    const archive = await readArchive(join(out, 'synthetic_demo.h5'))
+    expect(getNode(archive.metadata, 'unit_total')).toMatchObject({ dtype: 'int64', data: Float64Array.of(archive.units.children.size) })
+    expect(archive.completedSteps).toContain('unit_total')
+  })
+})

@@ -131,6 +131,14 @@ sys.exit(3)
     expect(s.completedSteps.has('fails')).toBe(false)
   })
 
+  it('a script that fails silently on stderr is explained by its last stdout lines', async () => {
+    const folder = writePythonPlugin(plugins, 'quiet_fail', manifest('quiet_fail'), `import sys\nprint("PROGRESS 0.2 reading")\nprint("no spike_times in unit_004")\nsys.exit(2)\n`)
+    const step = await loadPythonStep(folder, runtime)
+    await expect(runStep(step, sessionWith({ unit_001: [1] }), {}, { pool: noPool })).rejects.toThrow(
+      'quiet_fail: /usr/bin/python3 exited with code 2 (nothing on stderr); last lines of stdout:\nno spike_times in unit_004',
+    )
+  })
+
   it('Cancel ends the process tree (a child process of the script too); the session is unchanged', async () => {
     const pidFile = join(root, 'grandchild.pid')
     const folder = writePythonPlugin(
