@@ -63,6 +63,10 @@ async function main(): Promise<void> {
   process.stdout.write(`Workbench ready (browser mode): ${host.url}\n`)
   process.stdout.write(`Working folder: ${service.workdir}\n`)
   process.stdout.write(`Log file: ${disk.file}\n`)
+  // The page can read and write only here; say so where the user looks, with how to widen it.
+  const allowed = (await service.dispatch('settings.get', {})) as { allowedFolders: string[] }
+  process.stdout.write(`Folders the page may use:\n${allowed.allowedFolders.map((f) => `  ${f}\n`).join('')}`)
+  process.stdout.write('Add a folder by starting again with: npm start -- --allow <dir>   (repeat --allow for more)\n')
   let closing = false
   const shutdown = async () => {
     if (closing) return

@@ -371,6 +371,8 @@ export interface Requests {
   'log.openFolder': { params: NoParams; result: { path: string | null; opened: boolean } }
   /** Files the app was asked to open before the window listened (drained once; later ones come as app.openFile). */
   'app.takeOpenRequests': { params: NoParams; result: OpenRequest[] }
+  /** The playlist names in a playlist file (default: the bundled one), for the wizard's playlist choice. */
+  'stimulus.playlists': { params: { path?: string }; result: { path: string; names: string[] } }
   'chart.units': { params: NoParams; result: UnitTableData }
   'chart.lightReference': {
     params: { channel?: string; startS?: number; endS?: number; maxPoints?: number }
@@ -454,6 +456,7 @@ export const REQUEST_NAMES = [
   'log.diagnostics',
   'log.openFolder',
   'app.takeOpenRequests',
+  'stimulus.playlists',
   'chart.units',
   'chart.lightReference',
   'chart.raster',

@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow, shell } from 'electron'
+import { app, BrowserWindow, dialog, shell } from 'electron'
 import log from 'electron-log/main'
 import { logAppCrashes, logProcessCrashes } from '../desktop/crashLog'
 import { APP_ID, LOG_FILE_NAME } from '../desktop/identity'
@@ -15,6 +15,7 @@ import { handleSecondInstance, launchData } from '../desktop/singleInstance'
 import { attachLogging } from '../logging/attachLogging'
 import { openDiskLog } from '../logging/diskLog'
 import { createWorkbenchService } from '../workbench/create'
+import { confirmClose } from './closeGuard'
 import { bindIpc } from './ipcBridge'
 import { registerDialogs } from './dialogs'
 import { buildMenu } from './menu'
@@ -69,13 +70,36 @@ async function start(): Promise<void> {
   const svc = service
   buildMenu((command) => svc.emit('menu.command', { command }))
 
+  // Unsaved work is asked about once, whether the window is closed or the app quits (menu, Cmd+Q).
+  const window = win
+  let closeAllowed = false
+  const mayClose = async (): Promise<boolean> => {
+    if (closeAllowed) return true
+    closeAllowed = await confirmClose({
+      snapshot: () => svc.snapshot(),
+      ask: async (q) =>
+        (await dialog.showMessageBox(window, { type: 'warning', message: q.message, detail: q.detail, buttons: q.buttons, defaultId: 0, cancelId: q.buttons.length - 1, noLink: true })).response,
+      save: async (overwrite) => {
+        await svc.dispatch('session.save', { overwrite })
+      },
+    })
+    return closeAllowed
+  }
+  window.on('close', (e) => {
+    if (closeAllowed) return
+    e.preventDefault()
+    void mayClose().then((ok) => ok && window.close())
+  })
   app.on('before-quit', (e) => {
     if (quitting) return
-    quitting = true
     e.preventDefault()
-    unbind()
-    disk.write('info', 'quitting')
-    svc.close().finally(() => app.exit(0))
+    void mayClose().then((ok) => {
+      if (!ok) return
+      quitting = true
+      unbind()
+      disk.write('info', 'quitting')
+      svc.close().finally(() => app.exit(0))
+    })
   })
   app.on('window-all-closed', () => app.quit())
 }

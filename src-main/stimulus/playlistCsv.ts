@@ -157,3 +157,10 @@ export async function readConfigText(path: string, what: string): Promise<string
   }
   return decodeUtf8(bytes, path)
 }
+
+/** The playlist names of a playlist file, in file order, each once (for the wizard's playlist choice). */
+export function playlistNames(text: string, file: string): string[] {
+  const records = parseCsv(text, file)
+  const [nameCol] = columns(records, ['playlist_name', 'movie_names'], file)
+  return [...new Set(records.slice(1).map((r) => (r.cells[nameCol] ?? '').trim()).filter(Boolean))]
+}

@@ -11,11 +11,13 @@ import { RequestError } from '../../src-shared/wire'
 import type { TaskPool } from '../pool/taskPool'
 import type { StepDefinition } from '../steps/framework'
 import { STEPS } from '../steps/index'
+import { defaultPlaylistFiles } from '../steps/addSectionTime'
+import { playlistNames, readConfigText } from '../stimulus/playlistCsv'
 import { ActivityLog } from './activityLog'
 import { chipMapData, eimageData, firingRateData, footprintData, lightReferenceData, rasterData, staData, unitTable } from './charts'
 import { CurrentSession } from './currentSession'
 import { type EventListener, EventHub } from './eventHub'
-import { probePath } from './fileAccess'
+import { normalizeUserPath, probePath } from './fileAccess'
 import { isInside, listDir } from './fileBrowser'
 import { PathGuard } from './pathGuard'
 import { type Handler, RequestRegistry } from './requestRegistry'
@@ -219,6 +221,12 @@ export class WorkbenchService {
     this.register('step.run', (p) => this.jobs.start(p.stepId, p.params))
     this.register('job.cancel', (p) => this.jobs.cancel(p.jobId))
     this.register('log.list', (p) => this.log.since(p.since ?? 0))
+    this.register('stimulus.playlists', async (p) => {
+      // The bundled playlist is always readable; any other file only inside the allowed folders.
+      const bundled = defaultPlaylistFiles().playlist
+      const path = p.path && resolve(normalizeUserPath(p.path)) !== bundled ? await this.guard.existing(p.path) : bundled
+      return { path, names: playlistNames(await readConfigText(path, 'Playlist file'), path) }
+    })
     this.register('chart.units', () => unitTable(session()))
     this.register('chart.lightReference', (p) => lightReferenceData(session(), p))
     this.register('chart.raster', (p) => rasterData(session(), p))

@@ -47,24 +47,25 @@ export function buildSnapshot(
   }
 }
 
-/** Defaults, then values the session implies (its source files), then the demo's advice, then the last used. */
+/**
+ * Defaults, then the demo's advice, then the parameters last used for this dataset (parameters only:
+ * remembered file and folder paths may belong to another copy of the recording), and the session's own
+ * recording files last: they always win, also when the session has none of one kind (raw only).
+ */
 function suggestedParams(
   s: PipelineSession,
   steps: StepDefinition<any>[],
   recommended: Record<string, Record<string, unknown>>,
   remembered: Record<string, Record<string, unknown>>,
 ): Record<string, Record<string, unknown>> {
-  const fromSession: Record<string, unknown> = {
-    cmcr_path: s.sourceFiles.get('cmcr_path'),
-    cmtr_path: s.sourceFiles.get('cmtr_path'),
-  }
   const out: Record<string, Record<string, unknown>> = {}
   for (const def of steps) {
     const known = new Set(def.params.map((p) => p.name))
+    const isPath = new Set(def.params.filter((p) => p.type === 'path' || p.type === 'folder' || p.name === 'dataset_id').map((p) => p.name))
     const merged: Record<string, unknown> = { ...defaultParams(def) }
-    for (const layer of [fromSession, recommended[def.id] ?? {}, remembered[def.id] ?? {}]) {
-      for (const [k, v] of Object.entries(layer)) if (known.has(k) && v !== undefined) merged[k] = v
-    }
+    for (const [k, v] of Object.entries(recommended[def.id] ?? {})) if (known.has(k) && v !== undefined) merged[k] = v
+    for (const [k, v] of Object.entries(remembered[def.id] ?? {})) if (known.has(k) && !isPath.has(k) && v !== undefined) merged[k] = v
+    for (const k of ['cmcr_path', 'cmtr_path']) if (known.has(k)) merged[k] = s.sourceFiles.get(k) ?? null
     out[def.id] = merged
   }
   return out

@@ -6,7 +6,8 @@ import { computed, ref } from 'vue'
 import type { ItemState } from '../../src-shared/batchModel'
 import type { BatchItem, BatchOptions, BatchSnapshot, WireError } from '../../src-shared/contract'
 import { api } from '../api'
-import { errorOf, useWorkbench } from './workbench'
+import { useFileActions } from '../fileActions'
+import { errorOf } from './workbench'
 
 export const useBatch = defineStore('batch', () => {
   const snapshot = ref<BatchSnapshot | null>(null)
@@ -121,12 +122,11 @@ export const useBatch = defineStore('batch', () => {
     }
   }
 
-  /** Opens a finished archive in the session view. */
+  /** Opens a finished archive in the session view (asking first when the open session has unsaved work). */
   async function openArchive(item: BatchItem): Promise<void> {
-    const wb = useWorkbench()
+    const actions = useFileActions()
     await act(async () => {
-      await wb.resume(item.outputPath)
-      wb.view = 'wizard'
+      await actions.resumeFrom(item.outputPath)
     })
   }
 

@@ -1,5 +1,8 @@
-// The renderer's mirror of the backend: app info, the step list, the session snapshot, running jobs,
-// the log and the settings. It changes only from replies and events; components never compute science.
+// The renderer's mirror of the backend: app info, the step list, the session snapshot, running jobs and
+// their outcomes, the log, the settings, recent files and the unit table with the selected unit. It
+// changes only from replies and events; what the window shows and what the user typed lives in
+// stores/ui.ts, and the commands that combine both (open with the unsaved-work question, save, resume)
+// in fileActions.ts. Components never compute science.
 
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
@@ -37,22 +40,10 @@ export const useWorkbench = defineStore('workbench', () => {
   const log = ref<LogEntry[]>([])
   const connection = ref<ConnectionState>('open')
   const units = ref<UnitTableData | null>(null)
+  /** The unit the charts show; it indexes the unit table above and is reset with it. */
   const selectedUnit = ref<string | null>(null)
   /** Bumped whenever the session's data may have changed (charts reload on it). */
   const dataVersion = ref(0)
-  /** A short-lived operation of the panel (saving, checkpointing) with its outcome. */
-  const activity = ref<{ text: string; kind: 'busy' | 'ok' | 'error'; error?: WireError } | null>(null)
-  const skipped = ref<string[]>([])
-  /** The wizard page: 'recording' or a step id. */
-  const page = ref<string>('recording')
-  const view = ref<string>('wizard')
-  /** Inline forms of the session panel (browser mode has no native dialogs): save-as or resume picker. */
-  const panelMode = ref<null | 'saveAs' | 'resume'>(null)
-  /** Asks the recording page to open its file browser (Ctrl+O in browser mode). */
-  const browseRequest = ref(0)
-  const browseHandled = ref(0)
-  /** The wizard's form values per step (kept while navigating; reset when another session opens). */
-  const forms = ref<Record<string, Record<string, unknown>>>({})
 
   const runningJob = computed(() => session.value?.runningJob ?? null)
   const stepById = computed(() => new Map(steps.value.map((s) => [s.id, s])))
@@ -60,14 +51,10 @@ export const useWorkbench = defineStore('workbench', () => {
   function applySnapshot(snap: SessionSnapshot | null): void {
     const before = session.value
     session.value = snap
-    if (!snap || before?.datasetId !== snap.datasetId || before?.createdAt !== snap.createdAt) forms.value = {}
-    const changed =
-      !before ||
-      !snap ||
-      before.datasetId !== snap.datasetId ||
-      before.unitCount !== snap.unitCount ||
-      before.completedSteps.join() !== snap.completedSteps.join() ||
-      before.createdAt !== snap.createdAt
+    const other = !before || !snap || before.datasetId !== snap.datasetId || before.createdAt !== snap.createdAt
+    // Job outcomes belong to the session they ran in.
+    if (other) finished.value = {}
+    const changed = other || before.unitCount !== snap.unitCount || before.completedSteps.join() !== snap.completedSteps.join()
     if (changed) {
       dataVersion.value++
       void refreshUnits()
@@ -144,76 +131,41 @@ export const useWorkbench = defineStore('workbench', () => {
     await refreshAll()
   }
 
+  // ---------- requests whose replies update the mirror ----------
+
   async function openRecording(cmcrPath: string | null, cmtrPath: string | null, datasetId?: string): Promise<void> {
     applySnapshot(await api.invoke('session.open', { cmcrPath, cmtrPath, datasetId }))
-    skipped.value = []
     finished.value = {}
     await refreshRecent()
   }
 
   async function openDemo(): Promise<void> {
-    activity.value = { text: 'Preparing the demo recording…', kind: 'busy' }
-    try {
-      applySnapshot(await api.invoke('session.openDemo', {}))
-      skipped.value = []
-      finished.value = {}
-      activity.value = { text: 'Demo recording opened', kind: 'ok' }
-      await refreshRecent()
-    } catch (err) {
-      activity.value = { text: 'The demo could not be opened', kind: 'error', error: errorOf(err) }
-      throw err
-    }
+    applySnapshot(await api.invoke('session.openDemo', {}))
+    finished.value = {}
+    await refreshRecent()
   }
 
   async function resume(path: string): Promise<void> {
-    activity.value = { text: `Resuming from ${path}…`, kind: 'busy' }
-    try {
-      applySnapshot(await api.invoke('session.resume', { path }))
-      finished.value = {}
-      skipped.value = []
-      // Continue where the archive left off: the first step that can run and has not.
-      const next = session.value?.steps.find((s) => s.state === 'ready')
-      if (next && view.value === 'wizard') page.value = next.id
-      activity.value = { text: `Resumed from ${path}`, kind: 'ok' }
-      await refreshRecent()
-    } catch (err) {
-      activity.value = { text: 'Resume failed', kind: 'error', error: errorOf(err) }
-      throw err
-    }
+    applySnapshot(await api.invoke('session.resume', { path }))
+    finished.value = {}
+    await refreshRecent()
   }
 
-  /** Saves; resolves to the error when the target exists and needs a confirmation (FILE_EXISTS). */
-  async function save(path?: string, overwrite = false): Promise<WireError | null> {
-    activity.value = { text: 'Saving…', kind: 'busy' }
-    try {
-      const r = await api.invoke('session.save', { path, overwrite })
-      applySnapshot(r.snapshot)
-      activity.value = { text: `Saved ${r.path}`, kind: 'ok' }
-      await refreshRecent()
-      return null
-    } catch (err) {
-      const e = errorOf(err)
-      activity.value = e.code === 'FILE_EXISTS' ? null : { text: 'Save failed', kind: 'error', error: e }
-      return e
-    }
+  async function save(path?: string, overwrite = false): Promise<string> {
+    const r = await api.invoke('session.save', { path, overwrite })
+    applySnapshot(r.snapshot)
+    await refreshRecent()
+    return r.path
   }
 
-  async function checkpoint(path?: string): Promise<string | null> {
-    activity.value = { text: 'Writing checkpoint…', kind: 'busy' }
-    try {
-      const r = await api.invoke('session.checkpoint', { path })
-      activity.value = { text: `Checkpoint written: ${r.path}`, kind: 'ok' }
-      await refreshRecent()
-      return r.path
-    } catch (err) {
-      activity.value = { text: 'Checkpoint failed', kind: 'error', error: errorOf(err) }
-      return null
-    }
+  async function checkpoint(path?: string): Promise<string> {
+    const r = await api.invoke('session.checkpoint', { path })
+    await refreshRecent()
+    return r.path
   }
 
   async function runStep(stepId: string, params: Record<string, unknown>): Promise<void> {
     delete finished.value[stepId]
-    skipped.value = skipped.value.filter((s) => s !== stepId)
     await api.invoke('step.run', { stepId, params })
   }
 
@@ -224,10 +176,6 @@ export const useWorkbench = defineStore('workbench', () => {
 
   async function updateSettings(patch: Partial<Settings>): Promise<void> {
     settings.value = await api.invoke('settings.set', patch)
-  }
-
-  function skip(stepId: string): void {
-    if (!skipped.value.includes(stepId)) skipped.value.push(stepId)
   }
 
   return {
@@ -244,14 +192,6 @@ export const useWorkbench = defineStore('workbench', () => {
     units,
     selectedUnit,
     dataVersion,
-    activity,
-    skipped,
-    page,
-    view,
-    panelMode,
-    browseRequest,
-    browseHandled,
-    forms,
     runningJob,
     stepById,
     init,
@@ -265,6 +205,5 @@ export const useWorkbench = defineStore('workbench', () => {
     runStep,
     cancelJob,
     updateSettings,
-    skip,
   }
 })

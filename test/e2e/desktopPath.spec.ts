@@ -64,6 +64,9 @@ test('drop the recording pair onto the window, then Ctrl+S saves and Ctrl+Shift+
   await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'deferred')
 
   // Events reach the renderer through the bridge: running a step updates the sidebar live.
+  // The Load stage, with its electrical-images switch off: the plain load.
+  await page.getByTestId('side-load_recording_with_eimage_sta').click()
+  await page.getByTestId('eimage-switch').uncheck()
   await page.getByTestId('side-load_recording').click()
   await page.getByTestId('run-step').click()
   await expect(page.getByTestId('side-load_recording')).toHaveAttribute('data-state', 'done', { timeout: 60_000 })

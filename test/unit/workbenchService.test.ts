@@ -192,11 +192,37 @@ describe('a session', () => {
     expect(snap.completedSteps).toEqual(['load_recording'])
     expect(snap.warnings).toEqual([{ step: 'load_recording', message: 'one unit has no waveform' }])
     expect(snap.steps.map((s) => s.state)).toEqual(['done', 'ready', 'ready'])
-    // The parameters are remembered for this dataset.
-    expect(snap.suggestedParams.load_recording).toEqual({ n_units: 5, cmtr_path: join(workdir, 'data', 'x.cmtr') })
+    // The parameters are remembered for this dataset; the file stays the session's own (issue 13 item 2).
+    expect(snap.suggestedParams.load_recording).toEqual({ n_units: 5, cmtr_path: join(workdir, 'rec', '2025.04.10-11.12.57-Rec-.cmtr') })
     // 5 units x 2 uint64 spike times, plus the two source paths as UTF-16 text.
     const paths = Object.values(snap.sourceFiles).join('').length
     expect(snap.memoryBytes).toBe(5 * 2 * 8 + 2 * paths)
+  })
+
+  it("fills a step from the session's own files, never from paths remembered for another copy of the dataset", async () => {
+    // A recording with the same name in another folder ran with its own files and parameters.
+    const other = join(workdir, 'other')
+    mkdirSync(other, { recursive: true })
+    writeFileSync(join(other, '2025.04.10-11.12.57-Rec-.cmtr'), 'x')
+    await call('session.open', { cmtrPath: join(other, '2025.04.10-11.12.57-Rec-.cmtr') })
+    await call('step.run', { stepId: 'load_recording', params: { n_units: 7, cmtr_path: join(other, '2025.04.10-11.12.57-Rec-.cmtr') } })
+    await finished('load_recording')
+    // Same dataset id, this folder: the remembered unit count applies, the remembered path does not.
+    const snap = await openPair()
+    expect(snap.datasetId).toBe('2025.04.10-11.12.57-Rec')
+    expect(snap.suggestedParams.load_recording).toEqual({ n_units: 7, cmtr_path: join(workdir, 'rec', '2025.04.10-11.12.57-Rec-.cmtr') })
+    // A session without a .cmtr (raw only) suggests none, whatever was remembered.
+    const raw = await call('session.open', { cmcrPath: join(workdir, 'rec', '2025.04.10-11.12.57-Rec.cmcr') })
+    expect(raw.suggestedParams.load_recording.cmtr_path).toBeNull()
+  })
+
+  it('lists the playlist names of a playlist file, and of the bundled one by default', async () => {
+    writeFileSync(join(workdir, 'playlist.csv'), 'playlist_name,movie_names\nset_a,"[\'m1.mov\']"\nset_b,"[\'m2.mov\', \'m3.mov\']"\nset_a,"[\'m4.mov\']"\n')
+    expect(await call('stimulus.playlists', { path: join(workdir, 'playlist.csv') })).toEqual({ path: join(workdir, 'playlist.csv'), names: ['set_a', 'set_b'] })
+    // resources/demo/playlist.csv holds the demo's one playlist.
+    expect((await call('stimulus.playlists', {})).names).toEqual(['demo_playlist'])
+    // Browser mode reads no file outside the allowed folders.
+    await expect(call('stimulus.playlists', { path: '/etc/passwd' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
   })
 
   it('estimates the time left from the pace so far', async () => {
