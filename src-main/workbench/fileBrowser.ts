@@ -21,7 +21,7 @@ export async function resolveAllowed(p: string, roots: string[]): Promise<string
   }
   const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => resolve(r))))
   if (!realRoots.some((r) => isInside(real, r))) {
-    throw new RequestError('FORBIDDEN', `${p} is outside the folders this browser session may use (${roots.join(', ')}); add it in Settings`, {
+    throw new RequestError('FORBIDDEN', `${p} is outside the folders this browser session may use (${roots.join(', ')}); to add a folder, start the workbench with npm start -- --allow <dir>`, {
       path: p,
     })
   }

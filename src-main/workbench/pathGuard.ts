@@ -94,14 +94,14 @@ export class PathGuard {
     // Both the path as named and where it really leads must be inside.
     if (!roots.some((r) => isInside(shown, r)) || !realRoots.some((r) => isInside(real, r))) {
       const via = real !== shown && roots.some((r) => isInside(shown, r)) ? ` (it leads to ${real} through a link)` : ''
-      throw new RequestError('FORBIDDEN', `${shown} is outside the folders this browser session may use${via} (${roots.join(', ')}); add it in Settings`, {
+      throw new RequestError('FORBIDDEN', `${shown} is outside the folders this browser session may use${via} (${roots.join(', ')}); to add a folder, start the workbench with npm start -- --allow <dir>`, {
         path: shown,
       })
     }
   }
 
   private forbidden(path: string, roots: string[]): RequestError {
-    return new RequestError('FORBIDDEN', `${path} is outside the folders this browser session may use (${roots.join(', ')}); add it in Settings`, { path })
+    return new RequestError('FORBIDDEN', `${path} is outside the folders this browser session may use (${roots.join(', ')}); to add a folder, start the workbench with npm start -- --allow <dir>`, { path })
   }
 }
 

@@ -93,6 +93,9 @@ test('plugins: settings list, wizard runs of a JavaScript and a Python step, rel
   await page.getByTestId('param-scale').locator('input').fill('-1')
   await expect(page.getByTestId('param-scale').getByTestId('param-error')).toContainText("'scale' must be >= 0")
 
+  // The Load stage with its electrical-images switch off is the plain load.
+  await page.getByTestId('side-load_recording_with_eimage_sta').click()
+  await page.getByTestId('eimage-switch').uncheck()
   await page.getByTestId('side-load_recording').click()
   await page.getByTestId('run-step').click()
   await expect(page.getByTestId('side-load_recording')).toHaveAttribute('data-state', 'done', { timeout: 120_000 })

@@ -10,6 +10,7 @@ import { FileAccessError } from '../../src-shared/errors'
 import { f64, group, u64 } from '../../src-shared/tree'
 import type { StepDefinition } from '../../src-main/steps/framework'
 import { WorkbenchService } from '../../src-main/workbench/service'
+import { resourcePath } from '../../src-main/resources'
 
 const noPool: TaskPool = {
   threads: 1,
@@ -223,6 +224,13 @@ describe('a session', () => {
     expect((await call('stimulus.playlists', {})).names).toEqual(['demo_playlist'])
     // Browser mode reads no file outside the allowed folders.
     await expect(call('stimulus.playlists', { path: '/etc/passwd' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+  })
+
+  it("lets a step read the bundled resources in browser mode (the demo's playlist), nothing else outside", async () => {
+    await openPair()
+    await expect(call('step.run', { stepId: 'load_recording', params: { cmtr_path: '/etc/passwd' } })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    const job = await call('step.run', { stepId: 'load_recording', params: { cmtr_path: resourcePath('demo', 'playlist.csv') } })
+    expect((await finished('load_recording')).jobId).toBe(job.jobId)
   })
 
   it('estimates the time left from the pace so far', async () => {
