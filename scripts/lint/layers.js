@@ -42,7 +42,7 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
 ]
 
 /** src-shared modules the renderer may import at run time (pure, small); the rest only with `import type`. */
-export const RENDERER_MAY_IMPORT_FROM_SHARED = ['src-shared/wire.ts', 'src-shared/errors.ts', 'src-shared/batchModel.ts', 'src-shared/tree.ts']
+export const RENDERER_MAY_IMPORT_FROM_SHARED = ['src-shared/wire.ts', 'src-shared/errors.ts', 'src-shared/batchModel.ts', 'src-shared/tree.ts', 'src-shared/unsavedWork.ts']
 
 /** Folders of src-main whose code runs in the app's main process while the user works. */
 export const NO_SYNC_FS_FOLDERS = ['workbench', 'ipc', 'archive', 'steps', 'batch', 'stimulus'].map((f) => `src-main/${f}/`)
