@@ -59,6 +59,7 @@ export const REQUEST_PARAMS = {
   'log.diagnostics': none,
   'log.openFolder': none,
   'app.takeOpenRequests': none,
+  'stimulus.playlists': z.object({ path: optionalText }),
   'chart.units': none,
   'chart.lightReference': z.object({
     channel: optionalText,
