@@ -12,6 +12,7 @@ import { resolveParams, type StepDefinition } from '../steps/framework'
 import { writeTextAtomically } from '../files/atomicWrite'
 import { batchTempPath } from './tempFiles'
 import { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep } from '../../src-shared/batchModel'
+import { jsonProblem } from '../../src-shared/jsonProblem'
 
 export { RECIPE_FORMAT, RECIPE_VERSION, type Recipe, type RecipeStep }
 
@@ -181,7 +182,7 @@ export async function loadRecipe(path: string, steps: readonly StepDefinition<an
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch (err) {
-    throw new ConfigurationError(`${path}: invalid JSON (${(err as Error).message})`, { path, cause: err })
+    throw new ConfigurationError(`${path}: ${jsonProblem(err)}`, { path, cause: err })
   }
   return validateRecipe(parsed, { steps, source: path })
 }

@@ -15,6 +15,7 @@ import { QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type ItemState, type Queue
 import { describeIssue, queueFileSchema, type ParsedQueueItem } from './queueSchema'
 import { validateRecipe } from './recipe'
 import type { StepDefinition } from '../steps/framework'
+import { jsonProblem } from '../../src-shared/jsonProblem'
 
 export const BATCH_DIR = '.hdmea-batch'
 
@@ -55,7 +56,7 @@ export async function readQueueFile(outputDir: string, steps: readonly StepDefin
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    return damaged(`invalid JSON: ${(err as Error).message}`)
+    return damaged(jsonProblem(err, text))
   }
   const parsed = queueFileSchema.safeParse(raw)
   if (!parsed.success) return damaged(describeIssue(parsed.error))

@@ -15,6 +15,7 @@ import { runProcess } from './childProcess'
 import { type PythonStepManifest, formatIssues, pythonStepSchema } from './schema'
 import { checkParamRules, toParamSpec, toPrerequisites } from './stepShape'
 import { type TreeChange, applyChanges, diffGroups } from './treeDiff'
+import { jsonProblem } from '../../src-shared/jsonProblem'
 
 export const STEP_MANIFEST = 'step.json'
 
@@ -31,7 +32,7 @@ export async function loadPythonStep(folder: string, runtime: PythonRuntime): Pr
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (err) {
-    throw new PluginError(`${file}: ${err instanceof SyntaxError ? `invalid JSON: ${err.message}` : (err as Error).message}`, { path: file })
+    throw new PluginError(`${file}: ${err instanceof SyntaxError ? jsonProblem(err) : (err as Error).message}`, { path: file })
   }
   const parsed = pythonStepSchema.safeParse(raw)
   if (!parsed.success) throw new PluginError(`${file}: ${formatIssues(parsed.error)}`, { path: file })

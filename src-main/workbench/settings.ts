@@ -10,6 +10,7 @@ import type { RecentArchive, RecentRecording, Settings } from '../../src-shared/
 import { describeFirstIssue } from '../../src-shared/schemaIssues'
 import { RequestError } from '../../src-shared/wire'
 import { defaultPython } from '../plugins/defaultPython'
+import { jsonProblem } from '../../src-shared/jsonProblem'
 
 export interface StoredState {
   settings: Settings
@@ -92,7 +93,7 @@ export class SettingsStore {
     try {
       parsed = JSON.parse(text)
     } catch (err) {
-      this.problems.push(`${this.file} is not valid JSON (${(err as Error).message}); using the default settings`)
+      this.problems.push(`${this.file} is not valid JSON (${jsonProblem(err).replace(/^invalid JSON:?\s*/, '') || 'a syntax error'}); using the default settings`)
       return
     }
     if (!isObject(parsed)) {
