@@ -7,7 +7,6 @@ import { ensureDemoRecording } from '../demoSet'
 import type { Transport } from '../../src-shared/contract'
 import { WorkbenchService } from './service'
 import { bundledPluginFolder } from '../plugins/cliSteps'
-import { resourcePath } from '../resources'
 
 export function createWorkbenchService(options: {
   transport: Transport
@@ -39,9 +38,10 @@ export function createWorkbenchService(options: {
       python: options.python,
     },
   })
-  // The demo's stimulus files (playlist, movie lengths, stimulus configs) ship in resources/demo: its
-  // suggested step parameters point there, so browser mode must let steps read them.
-  service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir, resourcePath('demo')])
+  // The demo's stimulus files (playlist, movie lengths, stimulus configs) ship in resources/demo; steps may
+  // read the bundled resources without them being an allowed folder (PathGuard's read-only folders), so
+  // nothing can be saved into the app's own files.
+  service.allowFolders([...(options.extraAllowedFolders ?? []), demoDir])
   // Files handed over from outside (double-click, second launch) exist only in the desktop app, which replaces this.
   service.register('app.takeOpenRequests', () => [])
   // The batch queue (batch.* requests); closing the service stops it, leaving its queue resumable.
