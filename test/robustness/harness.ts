@@ -9,7 +9,7 @@ import { join, relative } from 'node:path'
 
 /** Generous caps: a healthy load of the small test recording needs ~300 MB and a few seconds. */
 export const RSS_CAP_MB = 1200
-export const TIME_CAP_MS = 90_000
+export const TIME_CAP_MS = 240_000
 
 export interface ChildOutcome {
   ok: boolean
