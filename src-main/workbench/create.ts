@@ -19,6 +19,8 @@ export function createWorkbenchService(options: {
   pluginFolders?: string[]
   /** Browser mode: the Python interpreter fixed at start (--python PATH). */
   python?: string
+  /** The app's version (the desktop app knows it from its package; npm scripts set npm_package_version). */
+  version?: string
 }): WorkbenchService {
   const demoDir = resolve(options.demoDir ?? join(options.workdir, 'demo'))
   const bundled = bundledPluginFolder()
@@ -31,7 +33,7 @@ export function createWorkbenchService(options: {
     workdir: options.workdir,
     configDir: options.configDir,
     demo: () => ensureDemoRecording(demoDir),
-    version: process.env.npm_package_version || '0.1.0',
+    version: options.version ?? (process.env.npm_package_version || '0.1.0'),
     plugins: {
       defaultFolders: [userPlugins, ...(bundled ? [bundled] : [])],
       folders: options.pluginFolders?.length ? [...options.pluginFolders, ...(bundled ? [bundled] : [])] : undefined,

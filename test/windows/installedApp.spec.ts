@@ -62,8 +62,6 @@ test('the demo runs through the Quick Start and the archive is saved', async () 
   const saved = await call<{ path: string }>(page, 'session.save', { overwrite: true })
   expect(existsSync(saved.path)).toBe(true)
   expect(statSync(saved.path).size).toBeGreaterThan(1_000_000)
-  // the session panel shows it saved
-  await expect(page.getByText(saved.path, { exact: false }).first()).toBeVisible()
   process.env.HDMEA_SAVED_ARCHIVE = saved.path
 })
 
