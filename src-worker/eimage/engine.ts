@@ -12,7 +12,7 @@ import { DEFAULT_SLAB_BYTES, RANGES_PER_THREAD, electrodeRanges, planSegments, p
 import { openSensorSlabs } from './sensorSlabs'
 import { osThreadId } from './osThread'
 import { kernelsFor, sharedMemory } from './wasmKernels'
-import { BLOCK_ELECTRODES, layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
+import { BLOCK_ELECTRODES, PARTIAL_SUM_WINDOWS, layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
 
 /** What the engine needs of the worker pool (src-main/pool/taskPool's TaskPool fits). */
 export interface EimagePool {
@@ -43,6 +43,8 @@ export interface EimageRequest {
   ranges?: number
   /** Skip the SIMD kernels (for comparisons). */
   plainLoops?: boolean
+  /** Windows per float32 partial sum in the default mode; 0 = straight into float64 (hdmea always is). */
+  partialSums?: number
   /** Time the phases per thread (EimageResult.profile). */
   profile?: boolean
 }
@@ -124,7 +126,10 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const segments = planSegments(req.mode, N, req.samplingRate, pre, post)
   const slabs = planSlabs(segments, slabFrames, minFrames)
   const ranges = electrodeRanges(frameSize, req.ranges ?? RANGES_PER_THREAD * opts.pool.threads, BLOCK_ELECTRODES)
-  const layouts = ranges.map(([e0, e1]) => layoutFor(sos, { e0, e1, frameSize }, { pre, post }, slabFrames, req.units.length))
+  // compat 'hdmea' adds every window straight into float64 (bit-identical to the engine before the
+  // float32 partial sums); the default mode takes the faster float32 partial sums (PARTIAL_SUM_WINDOWS).
+  const partialSums = req.mode === 'hdmea' ? 0 : (req.partialSums ?? PARTIAL_SUM_WINDOWS)
+  const layouts = ranges.map(([e0, e1]) => ({ ...layoutFor(sos, { e0, e1, frameSize }, { pre, post }, slabFrames, req.units.length), partialSums }))
   // One shared store: two slabs, then every range's buffers. A shared wasm memory lets the workers run
   // the SIMD kernels on it; without one, a SharedArrayBuffer with the plain loops.
   // Cache-line aligned, so two ranges (two threads) never write the same line.

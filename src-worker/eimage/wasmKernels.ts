@@ -15,6 +15,7 @@
 //   block streams memory in order (an earlier register kernel walked 8-electrode columns of 48-wide
 //   rows, touching a new cache line per row, and was slower).
 //   addw(acc, data, pairs)      acc (float64) += data (float32); addw2 the same, two pairs a turn
+//   addf(part, data, vecs)      part (float32) += data (float32): the float32 partial window sums
 //   gather8(src, srcStride, dst, dstBlockStride, rows, blocks)
 //       the 8-electrode blocks of a group out of whole frames, each block's rows time-major
 //   copy(src, srcStride, dst, dstStride, rows, vecs, words)
@@ -28,6 +29,7 @@ const V_LOAD32_ZERO = simd(0x5c, ...memarg(2))
 const V_LOAD64_ZERO = simd(0x5d, ...memarg(3))
 const V_STORE64_LANE0 = simd(0x5b, ...memarg(3), 0)
 const F64X2_SPLAT = simd(0x14)
+const F32X4_ADD = simd(0xe4)
 const F64X2_ADD = simd(0xf0)
 const F64X2_SUB = simd(0xf1)
 const F64X2_MUL = simd(0xf2)
@@ -265,6 +267,21 @@ function gather8Body(): number[] {
   return [...locals, ...body]
 }
 
+/** addf(part, data, vecs): part (float32) += data (float32), 4 values per instruction. */
+function addfBody(): number[] {
+  // params: 0 part, 1 data, 2 vecs
+  const locals = vec([])
+  const body = [
+    ...LOOP,
+    ...get(0), ...get(0), ...V_LOAD, ...get(1), ...V_LOAD, ...F32X4_ADD, ...V_STORE,
+    ...addTo(0, i32c(16)), ...addTo(1, i32c(16)),
+    ...countDown(2, 0),
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
 /** addw over `quads` x 4 values, two pairs per turn of the loop. */
 function addw2Body(): number[] {
   const locals = vec([])
@@ -295,12 +312,12 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const bwd4Type = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
   const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
-  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body(), fwd4Body(), bwd4Body(), gather8Body()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body(), fwd4Body(), bwd4Body(), gather8Body(), addfBody()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([addType, copyType, fwdType, bwdType, fwd4Type, bwd4Type, gatherType])),
     ...section(2, vec([memImport])),
-    ...section(3, vec([[0], [1], [0], [2], [3], [4], [5], [6]])),
+    ...section(3, vec([[0], [1], [0], [2], [3], [4], [5], [6], [0]])),
     ...section(7, vec([
       [...str('addw'), 0x00, 0],
       [...str('copy'), 0x00, 1],
@@ -310,6 +327,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       [...str('fwd4'), 0x00, 5],
       [...str('bwd4'), 0x00, 6],
       [...str('gather8'), 0x00, 7],
+      [...str('addf'), 0x00, 8],
     ])),
     ...section(10, vec(bodies)),
   ])
@@ -325,6 +343,8 @@ export interface EimageKernels {
   /** Backward biquad row after row, walking down. */
   bwd1(inp: number, inStep: number, out: number, outStep: number, st0: number, st1: number, rows: number, pairs: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   copy(src: number, srcStride: number, dst: number, dstStride: number, rows: number, vecs: number, words: number): void
+  /** part (float32) += data (float32) over vecs x 4 values. */
+  addf(part: number, data: number, vecs: number): void
   /** Regroups `rows` frames of `blocks` adjacent 8-electrode blocks into per-block time-major buffers. */
   gather8(src: number, srcStride: number, dst: number, dstBlockStride: number, rows: number, blocks: number): void
   /** fwd1 for one block of 8 electrodes (output rows of 64 bytes), state in registers across rows. */
