@@ -2,7 +2,9 @@
 // the normalised batch options.
 
 import { ConfigurationError } from '../../src-shared/errors'
-import type { BatchItem, BatchOptions } from '../../src-shared/batchModel'
+import { join } from 'node:path'
+import { unsafeItemIdReason, type BatchItem, type BatchOptions } from '../../src-shared/batchModel'
+import type { BatchInput } from './discovery'
 import { isoNow } from '../session/session'
 
 export type FinalState = 'done' | 'skipped' | 'failed' | 'cancelled'
@@ -55,4 +57,51 @@ export function normalizeOptions(o: BatchOptions): BatchOptions {
     workersPerItem: whole(o.workersPerItem, 'workersPerItem'),
     overwrite: Boolean(o.overwrite),
   }
+}
+
+/**
+ * Appends new items for `inputs` to `items` (in place). An id already in the queue is rejected when it
+ * names other files (its output would collide), as is an id that cannot name an archive.
+ */
+export function addInputs(items: BatchItem[], inputs: readonly BatchInput[], outputDir: string): { added: BatchItem[]; rejected: string[] } {
+  const added: BatchItem[] = []
+  const rejected: string[] = []
+  for (const input of inputs) {
+    const unusable = unsafeItemIdReason(input.datasetId)
+    if (unusable) {
+      rejected.push(`${input.origin}: dataset id '${input.datasetId}' cannot name an archive (${unusable})`)
+      continue
+    }
+    const clash = items.find((i) => i.id === input.datasetId)
+    if (clash) {
+      if (clash.cmcrPath !== input.cmcrPath || clash.cmtrPath !== input.cmtrPath) {
+        rejected.push(`${input.origin}: dataset id '${input.datasetId}' is already in the queue (${clash.origin})`)
+      }
+      continue
+    }
+    const item: BatchItem = {
+      id: input.datasetId,
+      datasetId: input.datasetId,
+      cmcrPath: input.cmcrPath,
+      cmtrPath: input.cmtrPath,
+      origin: input.origin,
+      outputPath: join(outputDir, `${input.datasetId}.h5`),
+      state: 'queued',
+      progress: null,
+      completedSteps: [],
+      error: null,
+      note: null,
+      attempts: 0,
+      addedAt: isoNow(),
+      startedAt: null,
+      finishedAt: null,
+      elapsedS: 0,
+      etaS: null,
+      crashes: 0,
+      cluster: null,
+    }
+    items.push(item)
+    added.push(item)
+  }
+  return { added, rejected }
 }

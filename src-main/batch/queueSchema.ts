@@ -23,8 +23,17 @@ export const clusterTaskSchema = z.object({
 })
 
 /** The fields of an item's state, shared by queue.json's items and the per-item state files. */
+const progressSchema = z.object({
+  stepIndex: z.number(),
+  stepCount: z.number(),
+  stepId: z.string().nullable(),
+  fraction: z.number(),
+  message: z.string().optional(),
+})
+
 const stateFields = {
   state: z.enum(ITEM_STATES as [string, ...string[]]),
+  progress: progressSchema.nullable().optional(),
   completedSteps: z.array(z.string()).optional(),
   error: itemError.nullable().optional(),
   note: nullableText,

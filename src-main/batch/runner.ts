@@ -13,7 +13,7 @@ import type { BatchInput } from './discovery'
 import { StepTimes, itemEta, queueEta } from './eta'
 import { ItemLogs } from './itemLog'
 import { ItemRun } from './itemRun'
-import { finishItem, normalizeOptions, requeueItem, retryItem, startItem, type FinalState } from './itemState'
+import { addInputs, finishItem, normalizeOptions, requeueItem, retryItem, startItem, type FinalState } from './itemState'
 import { Semaphore, limitedPool } from './limits'
 import { acquireQueueLock, releaseQueueLock } from './lock'
 import { QueueWriter } from './queueWriter'
@@ -23,7 +23,6 @@ import {
   QUEUE_FORMAT,
   QUEUE_VERSION,
   countStates,
-  unsafeItemIdReason,
   type BatchItem,
   type BatchOptions,
   type BatchSnapshot,
@@ -123,6 +122,13 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
         await ensureBatchDirs(outputDir)
       }
       const saved = await readQueueFile(outputDir, cfg.steps)
+      if (saved?.engine?.kind === 'slurm') {
+        throw new ConfigurationError(
+          `The batch in ${outputDir} is run by SLURM (job ${saved.engine.submissions.map((x) => x.jobId).join(', ') || 'not submitted yet'}). ` +
+            `Watch it with \`batch --status\`, resubmit it with \`--engine slurm\`, or start a fresh local queue (--fresh; finished archives are kept and skipped).`,
+          { path: queuePath(outputDir) },
+        )
+      }
       if (saved && cfg.recipe && !sameRecipe(saved.recipe, cfg.recipe)) {
         throw new ConfigurationError(
           `The batch in ${outputDir} was started with a different recipe ('${saved.recipe.name}'). ` +
@@ -202,45 +208,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
 
   /** Adds recordings; an id already in the queue is rejected (its output would collide). */
   async add(inputs: BatchInput[]): Promise<AddResult> {
-    const added: BatchItem[] = []
-    const rejected: string[] = []
-    for (const input of inputs) {
-      const unusable = unsafeItemIdReason(input.datasetId)
-      if (unusable) {
-        rejected.push(`${input.origin}: dataset id '${input.datasetId}' cannot name an archive (${unusable})`)
-        continue
-      }
-      const clash = this.items.find((i) => i.id === input.datasetId)
-      if (clash) {
-        if (clash.cmcrPath !== input.cmcrPath || clash.cmtrPath !== input.cmtrPath) {
-          rejected.push(`${input.origin}: dataset id '${input.datasetId}' is already in the queue (${clash.origin})`)
-        }
-        continue
-      }
-      const item: BatchItem = {
-        id: input.datasetId,
-        datasetId: input.datasetId,
-        cmcrPath: input.cmcrPath,
-        cmtrPath: input.cmtrPath,
-        origin: input.origin,
-        outputPath: join(this.outputDir, `${input.datasetId}.h5`),
-        state: 'queued',
-        progress: null,
-        completedSteps: [],
-        error: null,
-        note: null,
-        attempts: 0,
-        addedAt: isoNow(),
-        startedAt: null,
-        finishedAt: null,
-        elapsedS: 0,
-        etaS: null,
-        crashes: 0,
-        cluster: null,
-      }
-      this.items.push(item)
-      added.push(item)
-    }
+    const { added, rejected } = addInputs(this.items, inputs, this.outputDir)
     await this.persist()
     this.emitQueue()
     this.wake?.()

@@ -15,6 +15,8 @@ import { BatchQueue } from '../batch/runner'
 import { readQueueFile } from '../batch/store'
 import { quickStartRecipe } from '../batch/defaultRecipe'
 import { type CommandArgs, type OptionTable, type ParsedArgs, parseCommandArgs, UsageError } from './args'
+import { fmtSeconds, itemDetail, summaryTable } from './batchTable'
+import { runClusterControl, runSlurmSubmit } from './batchSlurm'
 
 const USAGE = `usage: hdmea-workbench batch [INPUT...] [--recipe FILE] --out DIR [options]
 
@@ -35,7 +37,20 @@ options:
   --python PATH       the Python interpreter for Python step plugins (default python3, python on Windows)
   -h, --help          this text
 
-Exit code: 0 when nothing failed, 1 when a recording failed, 2 for bad arguments, 130 when interrupted.`
+on a SLURM cluster (docs/cluster.md):
+  --engine slurm      submit one job array (one task per unfinished recording) instead of running here;
+                      running the same command again submits only what is not done
+  --partition P       the partition to submit to
+  --sbatch-arg ARG    an extra sbatch argument (repeatable), e.g. --sbatch-arg=--account=lab
+  --max-parallel N    array tasks at once (default 8)
+  --path-map FROM=TO  rewrite input paths for the nodes (repeatable), e.g. --path-map 'O:\=/mnt/lab/'
+  --mem MB, --time M  per-task memory and time limit (default: from the recipe; 120 min)
+  --wait              wait until every task ended, then print the table
+  --status DIR        print the table of a submitted batch (with --wait: until it is through)
+  --cancel DIR        scancel the batch's array tasks
+
+Exit code: 0 when nothing failed, 1 when a recording failed, 2 for bad arguments, 130 when interrupted.
+The tasks run \`hdmea-workbench batch-item --queue DIR --index N\` (one item of a saved queue).`
 
 const BATCH_ARGS = {
   options: {
@@ -50,31 +65,21 @@ const BATCH_ARGS = {
     python: { type: 'string', needs: 'an interpreter' },
     overwrite: { type: 'boolean' },
     fresh: { type: 'boolean' },
+    engine: { type: 'string', needs: 'local or slurm' },
+    partition: { type: 'string' },
+    'sbatch-arg': { type: 'string', multiple: true },
+    'max-parallel': { type: 'whole', min: 1 },
+    'path-map': { type: 'string', multiple: true, needs: 'FROM=TO' },
+    mem: { type: 'whole', min: 64 },
+    time: { type: 'whole', min: 1 },
+    wait: { type: 'boolean' },
+    status: { type: 'string', needs: 'the output folder' },
+    cancel: { type: 'string', needs: 'the output folder' },
     help: { type: 'boolean', short: 'h' },
   },
   positionals: true,
   unknown: (arg: string) => `unknown option ${arg}`,
 } satisfies CommandArgs<OptionTable>
-
-const fmtSeconds = (s: number) => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`)
-
-function itemDetail(item: Pick<BatchItem, 'state' | 'error' | 'note' | 'outputPath'>): string {
-  if (item.state === 'failed' && item.error) return `${item.error.step ? `${item.error.step}: ` : ''}${item.error.message}`
-  if (item.state === 'done') return item.outputPath
-  return item.note ?? ''
-}
-
-function summaryTable(queue: BatchQueue): string {
-  const items = queue.getItems()
-  const rows = items.map((i) => [i.id, i.state, i.state === 'skipped' ? '-' : fmtSeconds(i.elapsedS), itemDetail(i)])
-  const header = ['recording', 'state', 'time', 'detail']
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
-  widths[3] = header[3].length
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 3 ? cell : cell.padEnd(widths[c]))).join('  ')
-  const counts = queue.snapshot().counts
-  const totals = `${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.queued} queued`
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', totals].join('\n')
-}
 
 export async function runBatchCommand(argv: string[]): Promise<number> {
   let parsed: ParsedArgs<typeof BATCH_ARGS.options>
@@ -100,6 +105,7 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
     return 2
   }
   let cliLog: CliLog | null = null
+  if (args.status || args.cancel) return runClusterControl(args, STEPS)
   try {
     let recipe: Recipe | undefined = args.recipe ? await loadRecipe(args.recipe, STEPS) : undefined
     const outputDir = args.out ?? recipe?.outputDir ?? undefined
@@ -117,6 +123,10 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
     const options: Partial<BatchOptions> = { workersPerItem: args.workers ?? saved?.options.workersPerItem ?? availableParallelism() }
     if (args.concurrency !== undefined) options.concurrency = args.concurrency
     if (args.overwrite) options.overwrite = true
+    if (args.engine !== undefined && args.engine !== 'local' && args.engine !== 'slurm') throw new UsageError(`--engine must be local or slurm (got '${args.engine}')`)
+    if (args.engine === 'slurm') {
+      return await runSlurmSubmit({ ...args, outputDir: resolve(outputDir), recipe, inputs, options, steps: STEPS })
+    }
     const threads = (args.concurrency ?? saved?.options.concurrency ?? 1) * options.workersPerItem!
     const pool = createTaskPool({ threads })
     let queue: BatchQueue | null = null
@@ -172,7 +182,7 @@ export async function runBatchCommand(argv: string[]): Promise<number> {
       })
       queue.on('problem', (message) => err.write(`warning: ${message}\n`))
       const summary = await queue.start()
-      out.write(`\n${summaryTable(queue)}\n`)
+      out.write(`\n${summaryTable(queue.getItems())}\n`)
       if (summary.interrupted || interrupted) {
         out.write(`interrupted: run the same command again to resume (finished recordings are not redone)\n`)
         return 130

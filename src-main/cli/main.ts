@@ -4,7 +4,8 @@ const USAGE = `usage: hdmea-workbench <command> [options]
 
 commands:
   demo [--out DIR]                       generate the demo recording if absent and run the Quick Start
-  batch <csv|folder> [--recipe FILE] --out DIR   process many recordings (resumable)
+  batch <csv|folder> [--recipe FILE] --out DIR   process many recordings (resumable; --engine slurm for a cluster)
+  batch-item --queue DIR --index N       one item of a saved batch queue (what a SLURM array task runs)
 `
 
 async function main(argv: string[]): Promise<number> {
@@ -14,6 +15,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./demo')).runDemoCommand(rest)
     case 'batch':
       return (await import('./batch')).runBatchCommand(rest)
+    case 'batch-item':
+      return (await import('./batchItem')).runBatchItemCommand(rest)
     case undefined:
     case '-h':
     case '--help':

@@ -91,12 +91,17 @@ export const useBatch = defineStore('batch', () => {
       if (snap) snapshot.value = snap
     })
 
-  const start = () => replace(api.invoke('batch.start', {}))
+  /** The latest option change in flight: Start waits for it, so a value typed just before counts. */
+  let optionsWrite: Promise<unknown> = Promise.resolve()
+  const start = async () => {
+    await optionsWrite
+    return replace(api.invoke('batch.start', {}))
+  }
   const stop = () => replace(api.invoke('batch.stop', {}))
   const cancel = (id?: string) => replace(api.invoke('batch.cancel', id ? { id } : {}))
   const retry = (id?: string) => replace(api.invoke('batch.retry', id ? { id } : {}))
   const remove = (id: string) => replace(api.invoke('batch.remove', { id }))
-  const setOptions = (o: Partial<BatchOptions>) => replace(api.invoke('batch.setOptions', o))
+  const setOptions = (o: Partial<BatchOptions>) => (optionsWrite = replace(api.invoke('batch.setOptions', o)))
 
   async function loadRecipe(path: string): Promise<void> {
     await act(async () => {
