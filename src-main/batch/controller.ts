@@ -11,6 +11,8 @@ import { type BatchInput, discoverInputs } from './discovery'
 import type { BatchItem, BatchOptions, BatchSnapshot } from '../../src-shared/batchModel'
 import { loadRecipe, saveRecipe, validateRecipe, type Recipe } from './recipe'
 import { BatchQueue } from './runner'
+import { ClusterWatch } from './slurm/clusterWatch'
+import { readQueueFile } from './store'
 
 export interface BatchControllerEvents {
   changed(snapshot: BatchSnapshot | null): void
@@ -38,12 +40,14 @@ export interface AddOutcome {
 
 export class BatchController {
   private queue: BatchQueue | null = null
+  /** A folder a SLURM cluster fills, watched read-only (instead of a queue run here). */
+  private watch: ClusterWatch | null = null
   private pool: TaskPool | null = null
 
   constructor(private readonly opts: BatchControllerOptions) {}
 
   snapshot(): BatchSnapshot | null {
-    return this.queue?.snapshot() ?? null
+    return this.queue?.snapshot() ?? this.watch?.snapshot() ?? null
   }
 
   defaultRecipe(): Recipe {
@@ -57,6 +61,17 @@ export class BatchController {
   async open(p: { outputDir: string; recipe?: unknown; options?: Partial<BatchOptions>; fresh?: boolean }): Promise<BatchSnapshot> {
     if (this.queue?.isRunning) throw new ConfigurationError('A batch is running; stop it before opening another output folder')
     await this.close()
+    const saved = await readQueueFile(resolve(p.outputDir), this.opts.steps).catch(() => null)
+    if (saved?.engine?.kind === 'slurm' && !p.fresh) {
+      this.watch = await ClusterWatch.open(resolve(p.outputDir), this.opts.steps, {
+        changed: (snap) => this.opts.events.changed(snap),
+        item: (item) => this.opts.events.item(item),
+        problem: (message) => this.opts.events.log({ id: '', line: `${new Date().toISOString()} ${message}` }),
+      })
+      const snap = this.watch.snapshot()
+      this.opts.events.changed(snap)
+      return snap
+    }
     const recipe = p.recipe === undefined || p.recipe === null ? undefined : validateRecipe(p.recipe, { steps: this.opts.steps })
     this.pool ??= (this.opts.createPool ?? (() => createTaskPool()))()
     let queue: BatchQueue
@@ -177,11 +192,17 @@ export class BatchController {
   }
 
   async log(id: string): Promise<{ id: string; text: string }> {
+    if (this.watch) return { id, text: await this.watch.readLog(id) }
     return { id, text: await this.require().readLog(id) }
   }
 
   /** Closes the open batch (stopping it: running items go back to the queue) and the pool. */
   async close(): Promise<void> {
+    if (this.watch) {
+      this.watch.close()
+      this.watch = null
+      this.opts.events.changed(null)
+    }
     const queue = this.queue
     this.queue = null
     if (queue) {
@@ -198,6 +219,11 @@ export class BatchController {
   }
 
   private require(): BatchQueue {
+    if (this.watch) {
+      throw new ConfigurationError(
+        `The batch in ${this.watch.outputDir} is run by SLURM; this view only watches it. Use \`batch --engine slurm\` (resubmit), \`--status\` or \`--cancel\` on the cluster.`,
+      )
+    }
     if (!this.queue) throw new ConfigurationError('No batch is open; choose an output folder first')
     return this.queue
   }

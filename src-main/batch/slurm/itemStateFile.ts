@@ -6,7 +6,8 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FileAccessError } from '../../../src-shared/errors'
 import type { BatchItem } from '../../../src-shared/batchModel'
-import { writeFileAtomic } from '../atomicFile'
+import { writeTextAtomically } from '../../files/atomicWrite'
+import { batchTempPath } from '../tempFiles'
 import { describeIssue, itemStateSchema, type ParsedItemState } from '../queueSchema'
 import { batchDir } from '../store'
 
@@ -37,7 +38,7 @@ export async function writeItemState(outputDir: string, item: BatchItem): Promis
     elapsedS: item.elapsedS,
     cluster: item.cluster,
   }
-  await writeFileAtomic(itemStatePath(outputDir, item.id), `${JSON.stringify(record, null, 1)}\n`)
+  await writeTextAtomically(itemStatePath(outputDir, item.id), `${JSON.stringify(record, null, 1)}\n`, { overwrite: true, what: 'item state file', tempPath: batchTempPath })
 }
 
 /** The item's state file, or null when its task has not written one. */

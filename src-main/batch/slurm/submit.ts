@@ -3,7 +3,7 @@
 // $SLURM_ARRAY_TASK_ID`). Submitting again submits only what is not done and not already pending or
 // running, so it is also the resume.
 
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigurationError } from '../../../src-shared/errors'
 import { DEFAULT_OPTIONS, QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type BatchOptions, type QueueFile, type SlurmEngineInfo } from '../../../src-shared/batchModel'
@@ -16,7 +16,7 @@ import { sameRecipe, type Recipe } from '../recipe'
 import { batchDir, ensureBatchDirs, queuePath, readQueueFile, removeStrayTemps, writeQueueFile } from '../store'
 import { clusterItems } from './clusterView'
 import { sbatch } from './commands'
-import { writeItemState } from './itemStateFile'
+import { itemStateDir, writeItemState } from './itemStateFile'
 import type { PathMapRule } from './pathMap'
 import { taskResources, type TaskResources } from './resources'
 
@@ -116,9 +116,13 @@ export async function submitToSlurm(cfg: SlurmSubmitOptions): Promise<SlurmSubmi
       await writeQueueFile(file)
       return { file, items, submitted: [], jobId: null, rejected }
     }
-    // Each item to run gets a fresh state file before any of its tasks can start (none is active now).
+    // Each item to run gets a fresh state file before any of its tasks can start (none is active now),
+    // and loses the temp files a killed task of it may have left.
+    const leftovers = await readdir(itemStateDir(outputDir)).catch(() => [] as string[])
     for (const index of toSubmit) {
       const item = items[index]
+      const mine = leftovers.filter((n) => n.startsWith(`.${item.id}.json.`) && n.endsWith('.tmp'))
+      await Promise.all(mine.map((n) => rm(join(itemStateDir(outputDir), n), { force: true })))
       requeueItem(item, 'submitted to SLURM')
       item.cluster = null
       item.progress = null
