@@ -137,10 +137,13 @@ function mountTmpfs(dir: string, options: string): boolean {
   }
 }
 const unmount = (dir: string) => {
-  try {
-    execFileSync('umount', [dir], { stdio: 'ignore' })
-  } catch {
-    // not mounted
+  for (const args of [[dir], ['-l', dir]]) {
+    try {
+      execFileSync('umount', args, { stdio: 'ignore' })
+      return
+    } catch {
+      // busy (a leaked handle): detach lazily; or not mounted
+    }
   }
 }
 
