@@ -46,3 +46,16 @@ export function pairMismatch(cmcr: string, cmtr: string): string | null {
   if (recordingStem(cmcr) !== recordingStem(cmtr)) problems.push(`their names differ (${recordingStem(cmcr)} / ${recordingStem(cmtr)})`)
   return problems.length ? `The raw file and the spike sorting may belong to different recordings: ${problems.join(' and ')}.` : null
 }
+
+/** Each recording once (the same folder and name; a raw-only opening and a paired one are one recording), most recent first. */
+export function uniqueRecordings<T extends { cmcrPath: string | null; cmtrPath: string | null }>(recent: readonly T[]): T[] {
+  const seen = new Set<string>()
+  return recent.filter((r) => {
+    const path = (r.cmtrPath ?? r.cmcrPath ?? '').trim()
+    const folder = splitPath(path).dir.replace(/\\/g, '/').replace(/\/+$/, '')
+    const key = `${/^[a-z]:|^\/\//i.test(folder) ? folder.toLowerCase() : folder}/${recordingStem(path)}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}

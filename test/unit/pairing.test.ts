@@ -1,6 +1,6 @@
 // Recording pairs (issue 13 items 2 and 3): X.cmcr pairs with X-.cmtr or X.cmtr in the same folder.
 import { describe, expect, it } from 'vitest'
-import { pairMismatch, partnerCandidates, recordingStem } from '../../src-renderer/pairing'
+import { pairMismatch, partnerCandidates, recordingStem, uniqueRecordings } from '../../src-renderer/pairing'
 
 describe('recording pairs', () => {
   it('names the partner files to look for, the vendor spelling (trailing "-") first', () => {
@@ -29,5 +29,18 @@ describe('recording pairs', () => {
     const both = pairMismatch('/a/X.cmcr', '/b/Y-.cmtr')!
     expect(both).toContain('different folders')
     expect(both).toContain('names differ')
+  })
+
+  it('lists each recording once among the recent ones, the most recent opening first', () => {
+    const r = (cmcrPath: string | null, cmtrPath: string | null, datasetId: string) => ({ cmcrPath, cmtrPath, datasetId })
+    const recent = [
+      r('/a/X.cmcr', '/a/X-.cmtr', 'X'),
+      r('/a/X.cmcr', null, 'X'), // the same recording opened raw only earlier
+      r(null, '/a/X-.cmtr', 'X'),
+      r('/b/X.cmcr', '/b/X-.cmtr', 'X'), // same name, another folder: another recording
+      r('O:\\Set6\\Y.cmcr', 'O:\\Set6\\Y-.cmtr', 'Y'),
+      r('o:\\set6\\Y.cmcr', null, 'Y'),
+    ]
+    expect(uniqueRecordings(recent)).toEqual([recent[0], recent[3], recent[4]])
   })
 })
