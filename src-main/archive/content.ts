@@ -2,7 +2,7 @@
 
 import type { GroupNode, LeafNode, TreeNode } from '../../src-shared/tree'
 
-/** Which writer produced an archive (docs: spec session-archive §2.2). */
+/** Which writer produced an archive (docs/archive-format.md §2.2). */
 export type ArchiveFlavour = 'session' | 'immediate' | 'unknown'
 
 export interface ArchiveContent {

@@ -1,5 +1,5 @@
 // Reads any hdmea archive (our writer, the Python session writer, the Python immediate store, and
-// hybrids of the two) into the typed node model, keeping every dtype and shape (spec §2.5, A.3).
+// hybrids of the two) into the typed node model, keeping every dtype and shape (docs/archive-format.md §2.5, §A.3).
 
 import { open, stat } from 'node:fs/promises'
 import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../../src-shared/tree'

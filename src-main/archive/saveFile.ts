@@ -1,6 +1,6 @@
 // Safe saving of an archive: written to `<target>.tmp-<pid>-<rand>` beside the target with progress and
 // cancel, then put in place by the one atomic-write helper (src-main/files/atomicWrite.ts). The previous
-// archive stays byte-identical unless the whole save succeeded (the Python deletes it first; spec §1.9 [BUG]).
+// archive stays byte-identical unless the whole save succeeded (the Python deletes it first; docs/archive-format.md §1.9).
 
 import { SessionError } from '../../src-shared/errors'
 import type { AtomicFs } from '../files/atomicFs'

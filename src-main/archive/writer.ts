@@ -1,5 +1,5 @@
 // Writes ArchiveContent into a new HDF5 file in the Python session-archive layout
-// (spec session-archive §1.10, §1.11, Appendix A). The file is created fresh; callers write to a temp
+// (docs/archive-format.md §1.10, §1.11, §A.3). The file is created fresh; callers write to a temp
 // path and rename (see saveFile.ts).
 
 import { type BoolNode, type GroupNode, type LeafNode, type NumericNode, type StringNode, type TreeNode, elementCount, storageFor } from '../../src-shared/tree'

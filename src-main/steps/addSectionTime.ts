@@ -1,5 +1,5 @@
 // add_section_time: where each playlist movie was shown, as [start, end] samples, and its light
-// template (algorithms §1.3-1.4, session-archive §7.2).
+// template (docs/algorithms.md §1.3, §1.4, docs/archive-format.md §7.2).
 
 import { resolve } from 'node:path'
 import { ConfigurationError, throwIfAborted } from '../../src-shared/errors'

@@ -1,5 +1,5 @@
 // add_section_time_analog: section times of a stimulus shown outside the video (iprgc_test), found as
-// rising edges of the light channel after the last video frame (algorithms §1.5, production variant).
+// rising edges of the light channel after the last video frame (docs/algorithms.md §1.5, production variant).
 
 import { ConfigurationError, throwIfAborted } from '../../src-shared/errors'
 import { f32, i64, setNode, str } from '../../src-shared/tree'

@@ -1,5 +1,5 @@
 // compute_sta: the visual spike-triggered average of every unit over the dense-noise movie
-// (algorithms §3, session-archive §7.4). Stored as features/sta_<movie>/{data, metadata}.
+// (docs/algorithms.md §3, docs/archive-format.md §7.4). Stored as features/sta_<movie>/{data, metadata}.
 
 import { access } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'

@@ -1,4 +1,4 @@
-// extract_features: runs registered feature extractors on every unit (session-archive §4.4).
+// extract_features: runs registered feature extractors on every unit (docs/archive-format.md §4.4).
 // Results go to units/<id>/features/<name>/data/<key> with metadata {extractor_version, extracted_at}.
 
 import { ConfigurationError, throwIfAborted } from '../../src-shared/errors'

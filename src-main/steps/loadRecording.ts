@@ -1,4 +1,4 @@
-// load_recording (session-archive §3.4): reads a .cmcr/.cmtr pair into units, metadata and stimulus.
+// load_recording (docs/archive-format.md §3.4): reads a .cmcr/.cmtr pair into units, metadata and stimulus.
 // The reading runs in the worker pool (src-worker/tasks/mcsTasks.ts): the light channel with frame
 // detection and batches of units in parallel. Differences from the Python are in docs/DIFFERENCES.md
 // (Tick-based rate, row/col from Unit Info, Source never read, unit_meta filled here).

@@ -1,4 +1,4 @@
-// load_recording_with_eimage_sta (session-archive §3.5, algorithms §4): everything load_recording does
+// load_recording_with_eimage_sta (docs/archive-format.md §3.5, docs/algorithms.md §4): everything load_recording does
 // (its run() is called and its outcome merged), plus each unit's electrical image: the spike-triggered
 // average of the zero-phase high-pass-filtered sensor movie, streamed through the worker pool
 // (src-worker/eimage, docs/eimage.md).

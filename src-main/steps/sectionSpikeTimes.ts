@@ -1,5 +1,5 @@
-// section_spike_times: every unit's spikes cut into the trials of every movie (algorithms §2,
-// session-archive §7.3/7.3c). Playlist movies take their trials from a stimulus config; analog movies
+// section_spike_times: every unit's spikes cut into the trials of every movie (docs/algorithms.md §2,
+// docs/archive-format.md §7.3, §7.3c). Playlist movies take their trials from a stimulus config; analog movies
 // (add_section_time_analog) use their section_time rows directly.
 
 import { resolve } from 'node:path'

@@ -1,5 +1,5 @@
 // Chart data taken out of the session: plain, already reduced arrays the renderer only draws.
-// Paths follow the session layout (spec session-archive §1.10): stimulus/light_reference/<channel>,
+// Paths follow the session layout (docs/archive-format.md §1.10): stimulus/light_reference/<channel>,
 // metadata/frame_timestamps (samples), stimulus/section_time/<movie> (N,2 samples),
 // units/<u>/spike_times_sectioned/<movie>/{trials_spike_times/<i>, trials_start_end},
 // units/<u>/firing_rate_10hz, units/<u>/features/{sta_<movie>, eimage_sta}/data.

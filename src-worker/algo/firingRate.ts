@@ -1,4 +1,4 @@
-// compute_firing_rate (algorithms §6.1 / §7.7): counts of µs spike times in bins of 1e6 / binRate µs
+// compute_firing_rate (docs/algorithms.md §6.1 / §7.7): counts of µs spike times in bins of 1e6 / binRate µs
 // over [0, n_bins · bin], n_bins = ceil(duration / bin), numpy histogram semantics (half-open bins,
 // the last one closed; values outside are dropped), times binRate, float32.
 

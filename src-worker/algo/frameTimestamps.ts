@@ -1,4 +1,4 @@
-// Frame timestamps from the frame-sync channel (algorithms §1.1, hdmea get_frame_timestamps):
+// Frame timestamps from the frame-sync channel (docs/algorithms.md §1.1, hdmea get_frame_timestamps):
 // normalise by the 99.9th percentile (numpy 'linear') when it is > 0, take the first difference,
 // keep find_peaks maxima with height >= 0.1, drop the first 4 when there are more than 4.
 // Arithmetic follows numpy >= 2 on a float32 signal: np.percentile returns a float64 scalar, and under

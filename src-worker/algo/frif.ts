@@ -1,4 +1,4 @@
-// FRIF: the firing rate in each interval between consecutive display-frame timestamps (algorithms §5),
+// FRIF: the firing rate in each interval between consecutive display-frame timestamps (docs/algorithms.md §5),
 // computed in acquisition samples (the Python extractor mixes samples and µs; see docs/DIFFERENCES.md).
 
 export interface FrifResult {

@@ -1,4 +1,4 @@
-// µs spike times -> acquisition sample indices (algorithms §0.2).
+// µs spike times -> acquisition sample indices (docs/algorithms.md §0.2).
 
 /** numpy.round: nearest integer, halves to even. */
 export function roundHalfEven(v: number): number {

@@ -1,4 +1,4 @@
-// Visual spike-triggered average over a stimulus movie (algorithms §3).
+// Visual spike-triggered average over a stimulus movie (docs/algorithms.md §3).
 //
 // Instead of gathering one (L, H, W) window per spike, valid spikes are first counted per window
 // start frame; the STA is then a weighted sum of contiguous movie blocks, so the cost depends on the
@@ -7,7 +7,7 @@
 import { type ByteWindowSummer, createByteWindowSummer } from './byteWindowKernel'
 import { sampleToFloorFrame } from './frameMapping'
 
-/** Floor frame of each sample: searchsorted(ts, s, 'right') - 1, clipped to [0, n-1] (algorithms §1.6). */
+/** Floor frame of each sample: searchsorted(ts, s, 'right') - 1, clipped to [0, n-1] (docs/algorithms.md §1.6). */
 export function floorFrames(samples: ArrayLike<number>, frameTimestamps: ArrayLike<number>): Int32Array {
   const out = new Int32Array(samples.length)
   for (let i = 0; i < samples.length; i++) out[i] = floorFrame(samples[i], frameTimestamps)

@@ -1,5 +1,5 @@
 // Digital Butterworth high-pass design in second-order sections, following the steps scipy's
-// `butter(order, Wn, 'high', output='sos')` takes (algorithms §4.3 step 4, §9.5): analog prototype
+// `butter(order, Wn, 'high', output='sos')` takes (docs/algorithms.md §4.3 step 4, §9.5): analog prototype
 // poles, pre-warped low-to-high-pass transform, bilinear transform, then pairing into sections with
 // the "nearest" rule and the overall gain on the first section.
 

@@ -1,4 +1,4 @@
-// scipy.signal.find_peaks for the options the pipeline uses (height, distance), spec algorithms §7.6.
+// scipy.signal.find_peaks for the options the pipeline uses (height, distance), docs/algorithms.md §7.6.
 // A peak is a strict local maximum or the middle (floor((left + right) / 2)) of a flat plateau whose
 // neighbours on both sides are lower; the first and last samples are never peaks.
 

@@ -1,4 +1,4 @@
-// Second-order-section filtering as scipy.signal does it (algorithms §7.5): the transposed direct
+// Second-order-section filtering as scipy.signal does it (docs/algorithms.md §7.5): the transposed direct
 // form II recurrence, steady-state initial conditions (sosfilt_zi), and the zero-phase sosfiltfilt
 // with odd extension of padlen samples at both ends and zi scaled by the first sample of each pass.
 // All arithmetic is float64 in the same operation order as scipy.

@@ -3,7 +3,7 @@
 //
 // Default mode: one segment, the whole span [0, N); a spike counts when its whole window lies inside.
 // hdmea compat mode: the production Python's 10-s chunks, each filtered on its own with (pre + post)
-// samples of overlap on both sides, and the chunk rule for spikes (algorithms §4.3 step 5).
+// samples of overlap on both sides, and the chunk rule for spikes (docs/algorithms.md §4.3 step 5).
 
 import { hdmeaChunkRule, wholeWindowRule, type SpikeRule } from './windowAccumulator'
 
@@ -73,7 +73,7 @@ export function electrodeRanges(n: number, parts: number, align = 1): [number, n
  */
 export const RANGES_PER_THREAD = 4
 
-/** Default slab size: 64 MiB of int16 frames (h5wasm reads fastest at 64-256 MB, stack.md §3). */
+/** Default slab size: 64 MiB of int16 frames (h5wasm reads fastest at 64-256 MB, docs/architecture.md). */
 export const DEFAULT_SLAB_BYTES = 64 * 1024 * 1024
 
 export function slabFramesFor(slabBytes: number, frameSize: number, minFrames: number): number {

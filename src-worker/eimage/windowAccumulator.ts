@@ -1,4 +1,4 @@
-// Spike-window accumulation, the arithmetic core of the electrical-image STA (algorithms §4.3, §9.4).
+// Spike-window accumulation, the arithmetic core of the electrical-image STA (docs/algorithms.md §4.3, §9.4).
 //
 // Data is time-major: row t holds `width` values (electrodes). A spike at sample s is valid iff
 // validFrom <= s < validTo; its window is rows [s - pre, s + post), which in time-major layout is one
@@ -21,7 +21,7 @@ export function wholeWindowRule(start: number, end: number, pre: number, post: n
 
 /**
  * The production Python chunk rule: chunk_start + pre <= s < chunk_end - post, i.e. a window that
- * ends on the chunk's last sample is dropped too (algorithms §4.3 step 5).
+ * ends on the chunk's last sample is dropped too (docs/algorithms.md §4.3 step 5).
  */
 export function hdmeaChunkRule(chunkStart: number, chunkEnd: number, pre: number, post: number): SpikeRule {
   return { validFrom: chunkStart + pre, validTo: chunkEnd - post }

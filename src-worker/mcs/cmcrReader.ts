@@ -1,7 +1,7 @@
-// Reader for MCS CMOS-MEA-Control raw files (.cmcr), by the layout of spec/mcs-format.md §3.
+// Reader for MCS CMOS-MEA-Control raw files (.cmcr), by the layout of docs/mcs-format.md §3.
 //
 // Conventions (documented in docs/DIFFERENCES.md):
-// * Sampling rate = 1e6 / Tick (µs) from SensorMeta, else ChannelMeta (mcs-format §2.4, §7). hdmea's
+// * Sampling rate = 1e6 / Tick (µs) from SensorMeta, else ChannelMeta (docs/mcs-format.md §2.4, §7). hdmea's
 //   estimate len(raw_ch1) / LB.RecordingDuration is kept as `samplingRateEstimate`.
 // * Analog rows are returned as float32 raw ADC counts: no ConversionFactor/Exponent/ADZero, like the
 //   Python pipeline (its light-reference numbers are in counts).

@@ -1,4 +1,4 @@
-// Reader for MCS CMOS-MEA-Tools result files (.cmtr), by spec/mcs-format.md §4.
+// Reader for MCS CMOS-MEA-Tools result files (.cmtr), by docs/mcs-format.md §4.
 //
 // * /Acquisition (an external link to the raw file) is never followed: the .cmcr is opened separately.
 // * Units are the 'Spike Sorter/Unit N' groups; the unit number is N from the group name (as hdmea).

@@ -1,5 +1,5 @@
 // Deterministic synthetic MCS recording: a .cmcr/.cmtr pair in the vendor layout of
-// spec/mcs-format.md §3-§5, a dense-noise movie (.npy) and a truth JSON, all from one seed.
+// docs/mcs-format.md §3, §4, §5, a dense-noise movie (.npy) and a truth JSON, all from one seed.
 //
 // What the files hold (ground truth by construction, see syntheticModel.ts):
 // * .cmcr: root attrs (ID.*, FileVersion, DateTime, ProgramName, ProgramVersion, LB.RecordingDuration),

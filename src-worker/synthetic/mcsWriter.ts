@@ -1,4 +1,4 @@
-// HDF5 writing helpers in the vendor's encodings (spec/mcs-format.md §2.2): scalar fixed-length
+// HDF5 writing helpers in the vendor's encodings (docs/mcs-format.md §2.2): scalar fixed-length
 // NUL-terminated string attributes, 1-element numeric attribute arrays, the four ID.* attributes on
 // every object, and compound tables written from packed row bytes (fast for large Peaks tables).
 
@@ -34,7 +34,7 @@ export function timeSpanAttrs(obj: Group | Dataset, toUs: number): void {
   numAttr(obj, 'To', toUs, '<q')
 }
 
-/** ID.Type, ID.TypeID, ID.Instance, ID.InstanceID (mcs-format §2.1). */
+/** ID.Type, ID.TypeID, ID.Instance, ID.InstanceID (docs/mcs-format.md §2.1). */
 export function identity(obj: Group | Dataset, type: string, typeId: string, instance: string, rng: Rng): void {
   strAttr(obj, 'ID.Type', type)
   strAttr(obj, 'ID.TypeID', typeId)

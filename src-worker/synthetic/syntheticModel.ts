@@ -1,5 +1,5 @@
 // The ground-truth model behind the synthetic recording generator: display-frame timing (playlist
-// layout of algorithms §1.3), light and frame-sync channels, analog light steps after the video,
+// layout of docs/algorithms.md §1.3), light and frame-sync channels, analog light steps after the video,
 // a dense-noise movie, unit positions, receptive fields and spike trains. Pure computation; the
 // file writing is in generator.ts.
 //
@@ -49,7 +49,7 @@ export interface TimelineOptions {
 
 export interface SectionTruth {
   movie: string
-  /** [start_frame, end_frame] by algorithms §1.3 (content_start − 60, content_start + L + 121). */
+  /** [start_frame, end_frame] by docs/algorithms.md §1.3 (content_start − 60, content_start + L + 121). */
   startFrame: number
   endFrame: number
   contentStartFrame: number

@@ -123,7 +123,7 @@ describe('load_recording on a generated pair', () => {
     expect(raw1[ts.data[stepStart - 10] + 5]).toBeLessThan(2000 + 25)
   })
 
-  it('lays the playlist out by algorithms §1.3 and puts analog steps after the video where production detection finds them', () => {
+  it('lays the playlist out by docs/algorithms.md §1.3 and puts analog steps after the video where production detection finds them', () => {
     // movie_gray (20 frames): content starts at 180 -> [120, 321]; movie_step (60 frames) starts at 361 + 20 + 180 = 561 -> [501, 742]
     expect(rec.truth.sections.map((x) => [x.movie, x.startFrame, x.endFrame, x.contentStartFrame])).toEqual([
       ['movie_gray', 120, 321, 180],

@@ -1,4 +1,4 @@
-"""Writes archives the way the Python hdmea pipeline does (per spec session-archive §1.10-1.11, §2),
+"""Writes archives the way the Python hdmea pipeline does (per docs/archive-format.md §1.10, §1.11, §2),
 for the workbench's loader to read and resume.
 
 Usage: archive_make.py <out_dir>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks that a synthetic .cmcr/.cmtr pair has the layout of spec/mcs-format.md, read with h5py.
+"""Checks that a synthetic .cmcr/.cmtr pair has the layout of docs/mcs-format.md, read with h5py.
 
 Usage: mcs_check.py <file.cmcr> <file.cmtr>. Prints one line per problem and exits 1 if any;
 exits 2 if h5py is not installed.

@@ -7,7 +7,7 @@ import {
   type SpikeRule,
 } from '../../src-worker/eimage/windowAccumulator'
 
-// algorithms.md §9.4: data[t, r, c] = t + 100 r + 1000 c, T = 200, shape (200, 2, 3),
+// docs/algorithms.md §9.4: data[t, r, c] = t + 100 r + 1000 c, T = 200, shape (200, 2, 3),
 // spikes [10, 11, 100, 159, 160, 161, 5, 199], pre 10, post 40.
 const T = 200
 const R = 2

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { butterworthHighpassSos, sosMagnitude, validateHighpass } from '../../src-worker/dsp/butterworth'
 import { decayLength, oddExtend, sosfilt, sosfiltfilt, sosfiltfiltPadlen, sosfiltZi } from '../../src-worker/dsp/sosfilt'
 
-// Golden numbers: algorithms.md §9.5 (scipy 1.17 on the Python reference's filter call).
+// Golden numbers: docs/algorithms.md §9.5 (scipy 1.17 on the Python reference's filter call).
 const GOLDEN_SOS = [0.9780304792065599, -1.9560609584131199, 0.9780304792065599, 1, -1.9555782403150352, 0.9565436765112031]
 const GOLDEN_ZI = [-0.9780304792065749, 0.9780304792065743]
 const GOLDEN_Y: Record<number, number> = {

@@ -5,7 +5,7 @@ function diff(x: number[]): number[] {
   return x.slice(1).map((v, i) => v - x[i])
 }
 
-describe('findPeaks (scipy semantics, algorithms §7.6)', () => {
+describe('findPeaks (scipy semantics, docs/algorithms.md §7.6)', () => {
   it('finds strict maxima and never the end points', () => {
     expect(localMaxima([0, 2, 1, 3, 0])).toEqual([1, 3])
     expect(localMaxima([5, 1, 5])).toEqual([])
@@ -26,7 +26,7 @@ describe('findPeaks (scipy semantics, algorithms §7.6)', () => {
     expect(findPeaks([0, 0.1, 0, 0.05, 0, 0.2, 0], { height: 0.1 })).toEqual([1, 5])
   })
 
-  it('detects analog steps as in the hdmea tests (algorithms §9.1)', () => {
+  it('detects analog steps as in the hdmea tests (docs/algorithms.md §9.1)', () => {
     const step = (at: number[], h: number[]) => {
       const x = new Array(1000).fill(0)
       at.forEach((a, k) => {

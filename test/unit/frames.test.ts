@@ -5,7 +5,7 @@ import { percentileLinear } from '../../src-worker/dsp/percentile'
 import { computeFiringRate } from '../../src-worker/algo/firingRate'
 import { roundHalfEven, usToSamples, usToSamplesLegacyTrunc } from '../../src-worker/algo/spikeConversion'
 
-describe('detectFrameTimestamps (golden cases, algorithms §9.2)', () => {
+describe('detectFrameTimestamps (golden cases, docs/algorithms.md §9.2)', () => {
   it('drops the first four of ten pulses', () => {
     const x = new Float32Array(5000).fill(100)
     for (let k = 0; k < 10; k++) x.fill(5000, 1000 + 333 * k, 1000 + 333 * k + 100)
@@ -51,7 +51,7 @@ describe('detectFrameTimestamps (golden cases, algorithms §9.2)', () => {
   })
 })
 
-describe('computeFiringRate (algorithms §9.6)', () => {
+describe('computeFiringRate (docs/algorithms.md §9.6)', () => {
   it('bins µs times into 100-ms bins with a closed last bin', () => {
     expect(Array.from(computeFiringRate([0, 50000, 99999, 100000, 250000, 300000], 300000))).toEqual([30, 10, 20])
     expect(Array.from(computeFiringRate([0, 50000, 99999, 100000, 250000, 300000], 250001))).toEqual([30, 10, 20])
@@ -66,7 +66,7 @@ describe('computeFiringRate (algorithms §9.6)', () => {
   })
 })
 
-describe('spike time conversion (algorithms §0.2)', () => {
+describe('spike time conversion (docs/algorithms.md §0.2)', () => {
   it('rounds halves to even like numpy', () => {
     expect([0.5, 1.5, 2.5, 3.5, 2.4999, 2.5001, 7].map(roundHalfEven)).toEqual([0, 2, 2, 4, 2, 3, 7])
     // 25 µs at 20 kHz is exactly half a sample; 75 µs is 1.5 samples

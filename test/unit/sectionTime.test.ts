@@ -14,7 +14,7 @@ import {
   playlistLightTemplate,
 } from '../../src-worker/algo/sectionTime'
 
-// The fixture CSVs of the Python tests (algorithms §1.2 / §9.1).
+// The fixture CSVs of the Python tests (docs/algorithms.md §1.2 / §9.1).
 const PLAYLIST = ['movie_a', 'movie_b', 'movie_c']
 const LENGTHS = new Map([
   ['movie_a', 600],
@@ -31,7 +31,7 @@ function linspaceTs(): Float64Array {
   return ts
 }
 
-describe('frame <-> sample mapping (algorithms §1.6, §9.1)', () => {
+describe('frame <-> sample mapping (docs/algorithms.md §1.6, §9.1)', () => {
   const ts = [0, 100, 200, 300, 400]
   it('frame to sample clips to the valid frames', () => {
     expect(Array.from(framesToSamples([0, 2, 4], ts))).toEqual([0, 200, 400])
@@ -61,7 +61,7 @@ describe('frame <-> sample mapping (algorithms §1.6, §9.1)', () => {
   })
 })
 
-describe('playlist frame sections (algorithms §1.3, §9.1)', () => {
+describe('playlist frame sections (docs/algorithms.md §1.3, §9.1)', () => {
   it('repeats = 1', () => {
     const { sections, skipped } = movieFrameSections(PLAYLIST, LENGTHS)
     expect(skipped).toEqual([])
@@ -116,7 +116,7 @@ describe('playlist frame sections (algorithms §1.3, §9.1)', () => {
   })
 })
 
-describe('sample rows and light templates (algorithms §1.4, §9.1)', () => {
+describe('sample rows and light templates (docs/algorithms.md §1.4, §9.1)', () => {
   const ts = linspaceTs()
 
   it('converts the fixture sections with the linspace timestamps', () => {

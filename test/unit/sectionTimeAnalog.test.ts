@@ -25,7 +25,7 @@ function steps(n: number, at: Array<[number, number]>): Float32Array {
 
 const pairs = (flat: ArrayLike<number>) => Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])
 
-describe('analog onset detection (algorithms §1.5, §9.1)', () => {
+describe('analog onset detection (docs/algorithms.md §1.5, §9.1)', () => {
   it('an onset is the sample before the step', () => {
     expect(detectAnalogOnsets(steps(1000, [[500, 1e7]]), { threshold: 1e6 })).toEqual([499])
   })
@@ -49,7 +49,7 @@ describe('analog onset detection (algorithms §1.5, §9.1)', () => {
   })
 })
 
-describe('analog sections from onsets (algorithms §9.1)', () => {
+describe('analog sections from onsets (docs/algorithms.md §9.1)', () => {
   const rate = 20000
   const raw = steps(1_000_000, [[200_000, 1e7], [400_000, 1e7], [600_000, 1e7]])
 

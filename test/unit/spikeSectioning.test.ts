@@ -7,7 +7,7 @@ import {
   type TrialConfig,
 } from '../../src-worker/algo/spikeSectioning'
 
-// ts[k] = 1000 + round(k * 20000 / 60) (algorithms §9.3).
+// ts[k] = 1000 + round(k * 20000 / 60) (docs/algorithms.md §9.3).
 function tsTable(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, k) => 1000 + Math.round((k * 20000) / 60))
 }
@@ -22,7 +22,7 @@ const cfg = (startFrame: number, trialLengthFrame: number, repeat: number, group
 
 const pairs = (flat: ArrayLike<number>) => Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])
 
-describe('trial boundaries (algorithms §2.2, §9.3)', () => {
+describe('trial boundaries (docs/algorithms.md §2.2, §9.3)', () => {
   const ts = tsTable(40_000)
   const start = ts[120]
 
@@ -77,7 +77,7 @@ describe('trial boundaries (algorithms §2.2, §9.3)', () => {
   })
 })
 
-describe('per-unit sectioning (algorithms §2.3, §9.3)', () => {
+describe('per-unit sectioning (docs/algorithms.md §2.3, §9.3)', () => {
   it('the spec-006 case: start clamped at 0, absolute samples, unique union', () => {
     const r = sectionUnitSpikes([500, 1500, 2000, 4500, 7500, 9000], [1000, 2000, 4000, 5000, 7000, 8000], 40_000, 0)
     expect(r.trials.map((t) => Array.from(t))).toEqual([

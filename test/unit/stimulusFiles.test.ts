@@ -155,7 +155,7 @@ describe('stimulus JSON configs', () => {
     expect(() => parseStimulusConfig('{"section_kwargs": ', 'a.json')).toThrow(/a\.json is not valid JSON/)
   })
 
-  it('the bundled lab configs hold the numbers of algorithms §2.1', async () => {
+  it('the bundled lab configs hold the numbers of docs/algorithms.md §2.1', async () => {
     const table: Array<[string, number, number, number, number, number]> = [
       ['baseline_127', 0, 180, 1, 1, 0],
       ['step_up_5s_5i_b0_3x', 240, 600, 3, 1, 0],

@@ -6,7 +6,7 @@ import {
   windowStartHistogram,
 } from '../../src-worker/algo/visualSta'
 
-/** movie[f, :, :] = f (uint8), the closed-form movie of algorithms §9.4. */
+/** movie[f, :, :] = f (uint8), the closed-form movie of docs/algorithms.md §9.4. */
 function rampMovie(frames: number, h: number, w: number): Uint8Array {
   const m = new Uint8Array(frames * h * w)
   for (let f = 0; f < frames; f++) m.fill(f, f * h * w, (f + 1) * h * w)

@@ -1,4 +1,4 @@
-// "frif": firing rate in every inter-frame interval of the display (algorithms §5), in samples.
+// "frif": firing rate in every inter-frame interval of the display (docs/algorithms.md §5), in samples.
 
 import { f32, f64 } from '../../../src-shared/tree'
 import { computeFrif } from '../../../src-worker/algo/frif'
