@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path'
 import type { TaskPool } from '../pool/taskPool'
 import type { WorkbenchService } from '../workbench/service'
 import { BatchController } from './controller'
+import { type Recipe, validateRecipe } from './recipe'
 
 export function attachBatch(service: WorkbenchService, options: { createPool?: () => TaskPool } = {}): BatchController {
   const controller = new BatchController({
@@ -40,8 +41,16 @@ export function attachBatch(service: WorkbenchService, options: { createPool?: (
     }
   }
 
+  // The path parameters of a recipe's steps obey the same allowed-folder rule as those of the wizard.
+  const checkedRecipe = async (recipe: Recipe): Promise<Recipe> => {
+    for (const s of recipe.steps) await service.checkStepPaths(s.step, s.params)
+    return recipe
+  }
   service.register('batch.get', () => controller.snapshot())
-  service.register('batch.open', async (p) => controller.open({ ...p, outputDir: await checkedOutputDir(p.outputDir) }))
+  service.register('batch.open', async (p) => {
+    if (p.recipe !== undefined && p.recipe !== null) await checkedRecipe(validateRecipe(p.recipe, { steps: service.steps }))
+    return controller.open({ ...p, outputDir: await checkedOutputDir(p.outputDir) })
+  })
   service.register('batch.close', async () => {
     await controller.close()
     return null
@@ -56,9 +65,9 @@ export function attachBatch(service: WorkbenchService, options: { createPool?: (
   service.register('batch.retry', (p) => controller.retry(p.id))
   service.register('batch.remove', (p) => controller.remove(p.id))
   service.register('batch.setOptions', (p) => controller.setOptions(p))
-  service.register('batch.setRecipe', (p) => controller.setRecipe(p.recipe))
+  service.register('batch.setRecipe', async (p) => controller.setRecipe(await checkedRecipe(validateRecipe(p.recipe, { steps: service.steps }))))
   service.register('batch.defaultRecipe', () => controller.defaultRecipe())
-  service.register('batch.loadRecipe', async (p) => controller.loadRecipe(await checked(p.path)))
+  service.register('batch.loadRecipe', async (p) => checkedRecipe(await controller.loadRecipe(await checked(p.path))))
   service.register('batch.saveRecipe', async (p) => {
     await checked(dirname(resolve(p.path)))
     return controller.saveRecipe(p.path, p.recipe)

@@ -160,6 +160,12 @@ export class WorkbenchService {
     this.log.add(level, message, step)
   }
 
+  /** Browser mode: every path parameter of a run of `stepId` must lie inside the allowed folders (real path). */
+  async checkStepPaths(stepId: string, params: Record<string, unknown>): Promise<void> {
+    const def = this.steps.find((s) => s.id === stepId)
+    if (def) await this.guard.stepParams(def, params ?? {})
+  }
+
   snapshot(): SessionSnapshot | null {
     return buildSnapshot(this.current, this.steps, this.jobs.running, this.store.settings.memoryWarningGb, this.remembered())
   }

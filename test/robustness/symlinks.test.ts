@@ -95,6 +95,12 @@ describe('path parameters of steps are guarded the same way', () => {
   it('compute_sta stimulus_dir', () => expectForbidden('step.run', { stepId: 'compute_sta', params: { movie_name: 'm', stimulus_dir: via() } }))
   it('section_spike_times stimulus_config_dir (a list)', () =>
     expectForbidden('step.run', { stepId: 'section_spike_times', params: { stimulus_config_dir: [join(allowed, 'inner'), via()] } }))
+  it('a batch recipe (set, or loaded from a file inside the allowed folder)', async () => {
+    const recipe = { name: 'r', steps: ['load_recording', { step: 'add_section_time', params: { playlist_name: 'p', playlist_file: via('secret.txt') } }] }
+    await expectForbidden('batch.setRecipe', { recipe })
+    writeFileSync(join(allowed, 'recipe.json'), JSON.stringify(recipe))
+    await expectForbidden('batch.loadRecipe', { path: join(allowed, 'recipe.json') })
+  })
   it('load_recording cmtr_path', () => expectForbidden('step.run', { stepId: 'load_recording', params: { cmtr_path: via('other-.cmtr') } }))
 })
 
