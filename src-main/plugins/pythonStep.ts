@@ -14,7 +14,7 @@ import type { StepContext, StepDefinition } from '../steps/framework'
 import { runProcess } from './childProcess'
 import { type PythonStepManifest, formatIssues, pythonStepSchema } from './schema'
 import { checkParamRules, toParamSpec, toPrerequisites } from './stepShape'
-import { type TreeChange, applyChanges, diffGroups } from './treeDiff'
+import { type TreeChange, type TreeDigest, applyChanges, diffFromDigest, digestGroup } from './treeDiff'
 import { jsonProblem } from '../../src-shared/jsonProblem'
 
 export const STEP_MANIFEST = 'step.json'
@@ -71,6 +71,62 @@ export function expandCommand(command: string[], python: string): string[] {
   return command.map((part) => part.split('{python}').join(python))
 }
 
+type Trees = 'units' | 'metadata' | 'stimulus'
+const TREES: Trees[] = ['units', 'metadata', 'stimulus']
+
+/** Runs the command on the archive; a failure to start, a non-zero exit and a cancel become the step's errors. */
+async function runScript(m: PythonStepManifest, folder: string, python: string, archive: string, paramsFile: string, ctx: StepContext): Promise<void> {
+  const [program, ...args] = expandCommand(m.command, python)
+  ctx.progress({ fraction: WRITE_SHARE, message: `running ${[program, ...args].join(' ')}` })
+  const stdoutTail: string[] = []
+  let result
+  try {
+    result = await runProcess(program, [...args, '--archive', archive, '--params', paramsFile], {
+      cwd: folder,
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
+      signal: ctx.signal,
+      onStdoutLine: (line) => handleLine(line, ctx, stdoutTail),
+    })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const hint = m.command[0].includes('{python}') ? ' (set the Python interpreter in Settings, or pass --python on the command line)' : ''
+    throw new PluginError(`${m.id}: cannot start '${program}' in ${folder}: ${code === 'ENOENT' ? 'program not found' : (err as Error).message}${hint}`, {
+      path: folder,
+      cause: err,
+    })
+  }
+  if (result.killed || ctx.signal.aborted) throw new CancelledError(`${m.id} cancelled; the session is unchanged`)
+  if (result.code !== 0) {
+    const how = result.code === null ? `was ended by ${result.signal}` : `exited with code ${result.code}`
+    const tail = result.stderrTail.filter((l) => l.trim()).join('\n')
+    const said = tail
+      ? `; last lines of stderr:\n${tail}`
+      : stdoutTail.length
+        ? ` (nothing on stderr); last lines of stdout:\n${stdoutTail.join('\n')}`
+        : ' (nothing on stderr or stdout)'
+    throw new PluginError(`${m.id}: ${program} ${how}${said}`, { path: folder })
+  }
+}
+
+/** Digests of the archive as written (its arrays are not kept: a large session is not held twice). */
+async function digestArchive(archive: string, signal: AbortSignal): Promise<Record<Trees, TreeDigest>> {
+  const written = await readArchive(archive, { signal })
+  return { units: digestGroup(written.units), metadata: digestGroup(written.metadata), stimulus: digestGroup(written.stimulus) }
+}
+
+/** What the script added or changed, per tree, against the digests taken before it ran. */
+async function readChanges(m: PythonStepManifest, folder: string, archive: string, before: Record<Trees, TreeDigest>, ctx: StepContext): Promise<Record<Trees, TreeChange[]>> {
+  ctx.progress({ fraction: 1 - READ_SHARE, message: 'reading the changes back' })
+  let after
+  try {
+    after = await readArchive(archive, { signal: ctx.signal })
+  } catch (err) {
+    if (err instanceof CancelledError) throw err
+    throw new PluginError(`${m.id}: the archive the script left cannot be read: ${(err as Error).message}`, { path: folder, cause: err })
+  }
+  return { units: diffFromDigest(before.units, after.units), metadata: diffFromDigest(before.metadata, after.metadata), stimulus: diffFromDigest(before.stimulus, after.stimulus) }
+}
+
 export function pythonStepDefinition(m: PythonStepManifest, folder: string, runtime: PythonRuntime): StepDefinition {
   return {
     id: m.id,
@@ -87,57 +143,16 @@ export function pythonStepDefinition(m: PythonStepManifest, folder: string, runt
         ctx.progress({ fraction: 0, message: 'writing the session to a temporary archive' })
         await writeArchive(archive, session.toArchiveContent(), { signal: ctx.signal })
         await writeFile(paramsFile, JSON.stringify(params, null, 2))
-        const before = await readArchive(archive, { signal: ctx.signal })
-        const [program, ...args] = expandCommand(m.command, runtime.python())
-        ctx.progress({ fraction: WRITE_SHARE, message: `running ${[program, ...args].join(' ')}` })
-        let result
-        const stdoutTail: string[] = []
-        try {
-          result = await runProcess(program, [...args, '--archive', archive, '--params', paramsFile], {
-            cwd: folder,
-            env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
-            signal: ctx.signal,
-            onStdoutLine: (line) => handleLine(line, ctx, stdoutTail),
-          })
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code
-          const hint = m.command[0].includes('{python}')
-            ? ' (set the Python interpreter in Settings, or pass --python on the command line)'
-            : ''
-          throw new PluginError(`${m.id}: cannot start '${program}' in ${folder}: ${code === 'ENOENT' ? 'program not found' : (err as Error).message}${hint}`, {
-            path: folder,
-            cause: err,
-          })
-        }
-        if (result.killed || ctx.signal.aborted) throw new CancelledError(`${m.id} cancelled; the session is unchanged`)
-        if (result.code !== 0) {
-          const how = result.code === null ? `was ended by ${result.signal}` : `exited with code ${result.code}`
-          const tail = result.stderrTail.filter((l) => l.trim()).join('\n')
-          const said = tail ? `; last lines of stderr:\n${tail}` : stdoutTail.length ? ` (nothing on stderr); last lines of stdout:\n${stdoutTail.join('\n')}` : ' (nothing on stderr or stdout)'
-          throw new PluginError(`${m.id}: ${program} ${how}${said}`, { path: folder })
-        }
-        ctx.progress({ fraction: 1 - READ_SHARE, message: 'reading the changes back' })
-        let after
-        try {
-          after = await readArchive(archive, { signal: ctx.signal })
-        } catch (err) {
-          if (err instanceof CancelledError) throw err
-          throw new PluginError(`${m.id}: the archive the script left cannot be read: ${(err as Error).message}`, { path: folder, cause: err })
-        }
-        const changes: Record<'units' | 'metadata' | 'stimulus', TreeChange[]> = {
-          units: diffGroups(before.units, after.units),
-          metadata: diffGroups(before.metadata, after.metadata),
-          stimulus: diffGroups(before.stimulus, after.stimulus),
-        }
-        const changed = (['units', 'metadata', 'stimulus'] as const).filter((t) => changes[t].length > 0)
+        const before = await digestArchive(archive, ctx.signal)
+        await runScript(m, folder, runtime.python(), archive, paramsFile, ctx)
+        const changes = await readChanges(m, folder, archive, before, ctx)
+        const changed = TREES.filter((t) => changes[t].length > 0)
         return {
           summary: changed.length
             ? `new or changed: ${changed.map((t) => `${changes[t].length} under ${t}/`).join(', ')}`
             : 'the script left units/, metadata/ and stimulus/ as they were',
           apply(s) {
-            applyChanges(s.units, changes.units)
-            applyChanges(s.metadata, changes.metadata)
-            applyChanges(s.stimulus, changes.stimulus)
+            for (const t of TREES) applyChanges(s[t], changes[t])
             s.touch()
           },
         }
@@ -151,4 +166,3 @@ export function pythonStepDefinition(m: PythonStepManifest, folder: string, runt
     },
   }
 }
-

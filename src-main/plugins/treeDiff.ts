@@ -1,49 +1,57 @@
-// What a Python step changed in its archive: the archive is read right after the workbench wrote it
-// (before) and again after the script ran (after); every dataset or attribute that is new or different
-// is a change. Comparing two reads of the same codec means an untouched object never counts as changed.
+// What a Python step changed in its archive. The archive is read right after the workbench wrote it, and
+// only a digest per dataset and attribute is kept (so a large session is not held twice). It is read
+// again after the script ran; every dataset or attribute that is new or whose digest differs is a change.
+// Both reads go through the same codec, so an untouched object never counts as changed.
 // Deletions are not carried over: a step adds or replaces, it never loses data already in the session.
 
+import { createHash } from 'node:crypto'
 import type { GroupNode, LeafNode, TreeNode } from '../../src-shared/tree'
 
 export type TreeChange =
   | { kind: 'node'; path: string[]; node: TreeNode }
   | { kind: 'attr'; path: string[]; name: string; value: LeafNode }
 
-function sameData(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false
-  return true
-}
+/** Path -> 'group' for groups, a content digest for datasets and attributes. */
+export type TreeDigest = Map<string, string>
 
-function sameAttrs(a: Map<string, LeafNode> | undefined, b: Map<string, LeafNode> | undefined): boolean {
-  const x = a ?? new Map<string, LeafNode>()
-  const y = b ?? new Map<string, LeafNode>()
-  if (x.size !== y.size) return false
-  for (const [k, v] of x) {
-    const w = y.get(k)
-    if (!w || !sameLeaf(v, w)) return false
+const GROUP = 'group'
+// Attribute keys join the object's path and the name with NUL, which no HDF5 name can contain.
+const attrKey = (path: string, name: string) => `${path}\u0000${name}`
+const childPath = (path: string, name: string) => (path ? `${path}/${name}` : name)
+
+export function leafDigest(leaf: LeafNode): string {
+  const h = createHash('sha1')
+  h.update(JSON.stringify([leaf.kind, leaf.kind === 'numeric' ? leaf.dtype : '', leaf.shape]))
+  if (leaf.kind === 'string') h.update(JSON.stringify(leaf.data))
+  else h.update(new Uint8Array(leaf.data.buffer, leaf.data.byteOffset, leaf.data.byteLength))
+  for (const [name, value] of [...(leaf.attrs ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    h.update(`\u0000${name}\u0000${leafDigest(value)}`)
   }
-  return true
+  return h.digest('hex')
 }
 
-export function sameLeaf(a: LeafNode, b: LeafNode): boolean {
-  if (a.kind !== b.kind) return false
-  if (a.kind === 'numeric' && b.kind === 'numeric' && a.dtype !== b.dtype) return false
-  if (!sameData(a.shape, b.shape)) return false
-  return sameData(a.data as ArrayLike<unknown>, b.data as ArrayLike<unknown>) && sameAttrs(a.attrs, b.attrs)
+export function digestGroup(g: GroupNode, path = '', out: TreeDigest = new Map()): TreeDigest {
+  out.set(path, GROUP)
+  for (const [name, value] of g.attrs) out.set(attrKey(path, name), leafDigest(value))
+  for (const [name, node] of g.children) {
+    const p = childPath(path, name)
+    if (node.kind === 'group') digestGroup(node, p, out)
+    else out.set(p, leafDigest(node))
+  }
+  return out
 }
 
-/** The changes that turn `before` into `after` (additions and replacements only). */
-export function diffGroups(before: GroupNode | undefined, after: GroupNode, path: string[] = [], out: TreeChange[] = []): TreeChange[] {
+/** The changes that turn the tree `before` was taken of into `after` (additions and replacements only). */
+export function diffFromDigest(before: TreeDigest, after: GroupNode, path: string[] = [], out: TreeChange[] = []): TreeChange[] {
+  const here = path.join('/')
   for (const [name, value] of after.attrs) {
-    const old = before?.attrs.get(name)
-    if (!old || !sameLeaf(old, value)) out.push({ kind: 'attr', path, name, value })
+    if (before.get(attrKey(here, name)) !== leafDigest(value)) out.push({ kind: 'attr', path, name, value })
   }
   for (const [name, node] of after.children) {
-    const old = before?.children.get(name)
-    const here = [...path, name]
-    if (node.kind === 'group' && old?.kind === 'group') diffGroups(old, node, here, out)
-    else if (!old || old.kind === 'group' || node.kind === 'group' || !sameLeaf(old, node)) out.push({ kind: 'node', path: here, node })
+    const old = before.get(childPath(here, name))
+    const p = [...path, name]
+    if (node.kind === 'group' && old === GROUP) diffFromDigest(before, node, p, out)
+    else if (node.kind === 'group' || old !== leafDigest(node)) out.push({ kind: 'node', path: p, node })
   }
   return out
 }
@@ -64,9 +72,4 @@ export function applyChanges(root: GroupNode, changes: TreeChange[]): void {
     if (c.kind === 'node') g.children.set(c.path[c.path.length - 1], c.node)
     else g.attrs.set(c.name, c.value)
   }
-}
-
-/** "units/unit_001/features/x" style names of the changed objects, for the step's summary and log. */
-export function describeChanges(tree: string, changes: TreeChange[]): string[] {
-  return changes.map((c) => (c.kind === 'node' ? [tree, ...c.path].join('/') : `${[tree, ...c.path].join('/')}@${c.name}`))
 }
