@@ -1,11 +1,15 @@
 // Browser mode: the same backend as the desktop app, served on 127.0.0.1 with a random token.
-//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH]
+//   node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH] [FILE]
+// FILE (a .cmcr, .cmtr or .h5 inside an allowed folder) is opened in the page once it connects.
 // Prints "Workbench ready: http://127.0.0.1:<port>/?token=<token>" once it listens.
 
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import nodeLog from 'electron-log/node'
 import { logProcessCrashes } from './desktop/crashLog'
 import { LOG_FILE_NAME } from './desktop/identity'
+import { fileArgsFromArgv, openRequestsFor } from './desktop/openArgs'
+import { OpenQueue } from './desktop/openQueue'
 import { startWebHost } from './ipc/webHost'
 import { attachLogging } from './logging/attachLogging'
 import { openDiskLog } from './logging/diskLog'
@@ -18,10 +22,11 @@ interface WebArgs {
   port: number
   plugins: string[]
   python?: string
+  files: string[]
 }
 
 function parseArgs(argv: string[]): WebArgs {
-  const args: WebArgs = { workdir: process.env.HDMEA_WORKDIR || process.cwd(), allow: [], port: 0, plugins: [] }
+  const args: WebArgs = { workdir: process.env.HDMEA_WORKDIR || process.cwd(), allow: [], port: 0, plugins: [], files: [] }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -36,9 +41,11 @@ function parseArgs(argv: string[]): WebArgs {
     else if (a === '--plugins') args.plugins.push(resolve(value()))
     else if (a === '--python') args.python = value()
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH]\n')
+      process.stdout.write('usage: node out/main/web.js [--workdir DIR] [--allow DIR]... [--demo-dir DIR] [--port N] [--plugins DIR]... [--python PATH] [FILE]\n')
       process.exit(0)
-    } else throw new Error(`Unknown option '${a}'`)
+    } else if (!a.startsWith('-') && fileArgsFromArgv([a], process.cwd()).length === 1) args.files.push(a)
+    else if (!a.startsWith('-')) throw new Error(`'${a}' is not a .cmcr, .cmtr or .h5 file to open`)
+    else throw new Error(`Unknown option '${a}'`)
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`--port must be 0..65535`)
   return args
@@ -58,6 +65,10 @@ async function main(): Promise<void> {
   const disk = openDiskLog(nodeLog, { file: join(service.workdir, '.workbench', 'logs', LOG_FILE_NAME) })
   logProcessCrashes(process, disk.write)
   attachLogging(service, disk)
+  // Files named on the command line open in the page, as a double-clicked file does in the desktop app.
+  const opens = new OpenQueue((request) => service.emit('app.openFile', request))
+  service.register('app.takeOpenRequests', () => opens.take())
+  opens.push(openRequestsFor(fileArgsFromArgv(args.files, process.cwd()), existsSync))
   disk.write('info', `web host starting (node ${process.versions.node}, ${process.platform} ${process.arch}), working folder ${service.workdir}`)
   const host = await startWebHost({ service, rendererDir: resolve(import.meta.dirname, '../renderer'), port: args.port })
   process.stdout.write(`Workbench ready (browser mode): ${host.url}\n`)
