@@ -21,8 +21,7 @@ const PAGES: PageEntry[] = [
     name: 'start',
     session: false,
     async open(page) {
-      await expect(page.getByTestId('no-session')).toBeVisible()
-      await expect(page.getByTestId('side-recording')).toBeVisible()
+      await expect(page.getByTestId('start-page')).toBeVisible()
     },
   },
   {
@@ -31,6 +30,14 @@ const PAGES: PageEntry[] = [
     async open(page) {
       await page.getByTestId('side-compute_sta').click()
       await expect(page.getByTestId('step-compute_sta')).toBeVisible()
+    },
+  },
+  {
+    name: 'review',
+    session: true,
+    async open(page) {
+      await page.getByTestId('side-review').click()
+      await expect(page.getByTestId('review-page')).toBeVisible()
     },
   },
   {
@@ -48,6 +55,22 @@ const PAGES: PageEntry[] = [
     async open(page) {
       await page.getByTestId('nav-batch').click()
       await expect(page.getByTestId('nav-batch')).toHaveClass(/active/)
+    },
+  },
+  {
+    name: 'settings',
+    session: true,
+    async open(page) {
+      await page.getByTestId('nav-settings').click()
+      await expect(page.getByTestId('nav-settings')).toHaveClass(/active/)
+    },
+  },
+  {
+    name: 'log',
+    session: true,
+    async open(page) {
+      await page.getByTestId('nav-log').click()
+      await expect(page.getByTestId('nav-log')).toHaveClass(/active/)
     },
   },
 ]
@@ -68,6 +91,25 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await host?.stop()
   rmSync(workdir, { recursive: true, force: true })
+})
+
+test('step page at 1366 x 768: the sticky run footer takes at most 15 % of the height', async ({ page }) => {
+  if (!computed) {
+    await computeDemoSession(host)
+    computed = true
+  }
+  await page.goto(host.url)
+  await page.getByTestId('side-compute_sta').click()
+  // A failed re-run shows the most below Run: the error naming a long path, and the note that the
+  // earlier results are still in the session.
+  const dir = page.getByTestId('param-stimulus_dir').locator('input').first()
+  await dir.fill(join(workdir, 'a folder name long enough to wrap the error message onto more lines', 'no-such-stimuli'))
+  await page.getByTestId('run-step').click()
+  await expect(page.getByTestId('step-error')).toContainText('no-such-stimuli', { timeout: 120_000 })
+  const footer = page.getByTestId('step-compute_sta').locator('.footer')
+  const height = await footer.evaluate((el) => el.getBoundingClientRect().height)
+  expect(height).toBeGreaterThan(0)
+  expect(height).toBeLessThanOrEqual(0.15 * 768)
 })
 
 for (const entry of [...PAGES].sort((a, b) => Number(a.session) - Number(b.session))) {
