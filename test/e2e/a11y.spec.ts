@@ -121,6 +121,7 @@ for (const entry of [...PAGES].sort((a, b) => Number(a.session) - Number(b.sessi
       }
       await page.emulateMedia({ colorScheme: scheme })
       await page.goto(host.url)
+      await expect(page.getByTestId('connection')).toHaveCount(0) // the backend answered: a page in its settled state
       await entry.open(page)
       const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
       const blocking = result.violations.filter((v) => BLOCKING.has(v.impact ?? ''))
