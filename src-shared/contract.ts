@@ -153,6 +153,8 @@ export interface Settings {
   pluginFolders: string[]
   /** The Python interpreter that `{python}` stands for in a Python plugin's command. */
   python: string
+  /** Worker threads shared by the wizard's steps and the batch queue; 0 means all cores. */
+  workerThreads: number
 }
 
 /** One step plugin found in a plugin folder, loaded or refused with the reason. */

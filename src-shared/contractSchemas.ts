@@ -25,6 +25,7 @@ export const REQUEST_PARAMS = {
     allowedFolders: z.array(z.string()).optional(),
     pluginFolders: z.array(z.string()).optional(),
     python: optionalText,
+    workerThreads: z.number().optional(),
   }),
   'plugins.list': none,
   'plugins.reload': none,

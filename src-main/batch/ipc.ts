@@ -12,7 +12,8 @@ import { type Recipe, validateRecipe } from './recipe'
 export function attachBatch(service: WorkbenchService, options: { createPool?: () => TaskPool } = {}): BatchController {
   const controller = new BatchController({
     steps: service.steps,
-    createPool: options.createPool,
+    // The wizard and the batch share one pool: together they never run more threads than the budget.
+    createPool: options.createPool ?? (() => service.taskPool.borrow()),
     // Paths listed inside mapping CSVs obey the same allowed-folder rule as the paths the page names.
     checkInputPath: async (path) => {
       await service.dispatch('files.check', { path })

@@ -29,6 +29,7 @@ import type { WorkbenchContext } from './workbenchContext'
 import { defaultPython } from '../plugins/defaultPython'
 import { PluginHost } from '../plugins/pluginHost'
 import { resourcesDir } from '../resources'
+import { SharedTaskPool, threadsFor } from '../pool/sharedPool'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
 
@@ -62,6 +63,8 @@ export class WorkbenchService {
   private readonly lifecycle: SessionLifecycle
   private readonly plugins: PluginHost
   private pluginsReady: Promise<unknown>
+  /** The one worker pool the wizard's steps and the batch queue share (Settings: worker threads). */
+  readonly taskPool: SharedTaskPool
 
   constructor(options: WorkbenchOptions) {
     this.options = options
@@ -105,7 +108,8 @@ export class WorkbenchService {
       requireIdle: (what) => this.jobs.requireIdle(what),
       requireNoSessionOperation: (what) => this.lifecycle.requireNoOperation(what),
     }
-    this.jobs = new StepJobs(ctx, options.createPool)
+    this.taskPool = new SharedTaskPool(() => threadsFor(this.store.settings.workerThreads))
+    this.jobs = new StepJobs(ctx, options.createPool ?? (() => this.taskPool.borrow()))
     this.lifecycle = new SessionLifecycle(ctx, options.demo)
     this.registerAll()
   }
@@ -153,6 +157,7 @@ export class WorkbenchService {
 
   async close(): Promise<void> {
     await this.jobs.close()
+    await this.taskPool.destroy()
     await this.store.flush()
   }
 

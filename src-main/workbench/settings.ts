@@ -25,12 +25,14 @@ const MAX_RECENT = 12
 // settings.json as written by persist(). It can be edited by hand or come from another version, so each
 // part is checked on its own: a bad part falls back to its default with a message naming file and field.
 const nonEmpty = z.string().trim().min(1)
+const MAX_WORKER_THREADS = 256
 const SETTINGS_FIELDS = {
   memoryWarningGb: z.number().positive(),
   outputDir: nonEmpty,
   allowedFolders: z.array(nonEmpty),
   pluginFolders: z.array(nonEmpty),
   python: nonEmpty,
+  workerThreads: z.number().int().min(0).max(MAX_WORKER_THREADS),
 } satisfies { [K in keyof Settings]-?: z.ZodType<Settings[K]> }
 const STATE_PARTS = {
   recentRecordings: z.array(
@@ -50,6 +52,7 @@ export function defaultSettings(workdir: string, overrides: Partial<Settings> = 
     allowedFolders: [workdir],
     pluginFolders: [],
     python: defaultPython(),
+    workerThreads: 0,
     ...overrides,
   }
 }
@@ -158,6 +161,13 @@ export class SettingsStore {
         throw new RequestError('CONFIGURATION', 'python must name a Python interpreter (e.g. python3 or a full path)', { parameter: 'python' })
       }
       next.python = patch.python.trim()
+    }
+    if (patch.workerThreads !== undefined) {
+      const n = patch.workerThreads
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_WORKER_THREADS) {
+        throw new RequestError('CONFIGURATION', `workerThreads must be a whole number from 0 (all cores) to ${MAX_WORKER_THREADS}`, { parameter: 'workerThreads' })
+      }
+      next.workerThreads = n
     }
     this.state.settings = next
     this.persist()

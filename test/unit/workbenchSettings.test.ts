@@ -14,7 +14,7 @@ describe('SettingsStore', () => {
     const file = join(dir, 'settings.json')
     writeFileSync(file, '{ not json')
     const s = new SettingsStore(file, '/work')
-    expect(s.settings).toEqual({ memoryWarningGb: 8, outputDir: '/work/artifacts', allowedFolders: ['/work'], pluginFolders: [], python: 'python3' })
+    expect(s.settings).toEqual({ memoryWarningGb: 8, outputDir: '/work/artifacts', allowedFolders: ['/work'], pluginFolders: [], python: 'python3', workerThreads: 0 })
     s.update({ memoryWarningGb: 2.5 })
     await s.flush()
     expect(JSON.parse(readFileSync(file, 'utf8')).settings.memoryWarningGb).toBe(2.5)
