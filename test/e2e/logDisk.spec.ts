@@ -53,6 +53,7 @@ test('an error thrown in the page is written to the log file with its stack', as
       throw new Error('e2e boom from the page')
     })
   })
-  await expect.poll(() => readFileSync(logFile, 'utf8')).toContain('renderer: Error: e2e boom from the page')
-  expect(readFileSync(logFile, 'utf8')).toMatch(/renderer stack: Error: e2e boom from the page\n\s+at /)
+  // the message line and then its stack are appended by the host process; poll until both are there
+  await expect.poll(() => readFileSync(logFile, 'utf8')).toMatch(/renderer stack: Error: e2e boom from the page\n\s+at /)
+  expect(readFileSync(logFile, 'utf8')).toContain('renderer: Error: e2e boom from the page')
 })
