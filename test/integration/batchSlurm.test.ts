@@ -8,11 +8,14 @@ import { existsSync } from 'node:fs'
 import { copyFile, link, mkdir, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { QueueFile } from '../../src-shared/batchModel'
 import { DEMO_NOISE_MOVIE, DEMO_STEM, ensureDemoRecording } from '../../src-main/demoSet'
 import { logPath, queuePath } from '../../src-main/batch/store'
 import { itemStatePath } from '../../src-main/batch/slurm/itemStateFile'
+
+// Several CLI runs of real recordings: on a shared, loaded machine this takes minutes, never a fixed time.
+vi.setConfig({ testTimeout: 900_000, hookTimeout: 900_000 })
 
 const CLI = resolve('out/main/cli.js')
 const SAME = resolve('test/python/archive_same.py')

@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { QueueFile } from '../../src-shared/batchModel'
 import { logPath, queuePath } from '../../src-main/batch/store'
 import { generateBatchRecordings } from '../integration/batchFixtures'
+
+// Several CLI runs of real recordings: on a shared, loaded machine this takes minutes, never a fixed time.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 })
 
 const CLI = resolve('out/main/cli.js')
 let root = ''
