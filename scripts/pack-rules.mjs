@@ -88,7 +88,9 @@ export function checkAsarContent({ files, unpacked, builtFiles, rootPackage, pro
     if (top === 'out' && (/\.map$/.test(f) || /\.tsx?$/.test(f))) problems.push(`source or map file in out/: ${f}`)
     const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]
     if (pkg && dev.includes(pkg)) problems.push(`devDependency in the package: ${f}`)
-    if (pkg && !allowedPackages.has(pkg) && f === `node_modules/${pkg}`) problems.push(`package ${pkg} is not a production dependency`)
+    // A scope folder (node_modules/@scope) is not a package; the packages inside it are checked by name.
+    const scopeFolder = /^node_modules\/@[^/]+$/.test(f)
+    if (pkg && !scopeFolder && !allowedPackages.has(pkg) && f === `node_modules/${pkg}`) problems.push(`package ${pkg} is not a production dependency`)
     if (TEST_OR_BENCH.test(f)) problems.push(`test or benchmark file: ${f}`)
   }
   return problems

@@ -69,6 +69,26 @@ describe('pack:check rules', () => {
     expect(check(goodFiles)).toEqual([])
   })
 
+  it('a scope folder is not a package: an allowed scoped package passes, a stray one is named', () => {
+    const allowed = new Set([...production, '@napi-rs/nice'])
+    const withScope = [...goodFiles, 'node_modules/@napi-rs', 'node_modules/@napi-rs/nice', 'node_modules/@napi-rs/nice/package.json']
+    const run = (files: string[]) =>
+      checkAsarContent({
+        files,
+        unpacked: goodUnpacked,
+        builtFiles: ['out/main/index.js', 'out/main/task.js', 'out/main/chunks/a.js'],
+        rootPackage,
+        productionPackages: production,
+        allowedPackages: allowed,
+        workerFiles: ['out/main/task.js', 'out/main/chunks/a.js'],
+        workerPackages: ['piscina'],
+      })
+    expect(run(withScope)).toEqual([])
+    expect(run([...withScope, 'node_modules/@napi-rs/stray', 'node_modules/@napi-rs/stray/package.json'])).toEqual([
+      'package @napi-rs/stray is not a production dependency',
+    ])
+  })
+
   it('catches a missing built file, a devDependency, test and benchmark files, sources and maps', () => {
     const bad = [
       ...goodFiles.filter((f) => f !== 'out/main/chunks/a.js'),
