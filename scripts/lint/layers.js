@@ -45,7 +45,7 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
 export const RENDERER_MAY_IMPORT_FROM_SHARED = ['src-shared/wire.ts', 'src-shared/errors.ts', 'src-shared/batchModel.ts', 'src-shared/tree.ts', 'src-shared/unsavedWork.ts']
 
 /** Folders of src-main whose code runs in the app's main process while the user works. */
-export const NO_SYNC_FS_FOLDERS = ['workbench', 'ipc', 'archive', 'steps', 'batch', 'stimulus'].map((f) => `src-main/${f}/`)
+export const NO_SYNC_FS_FOLDERS = ['workbench', 'ipc', 'archive', 'steps', 'batch', 'stimulus', 'files'].map((f) => `src-main/${f}/`)
 
 const toPosix = (p) => p.split(sep).join('/')
 const repoPath = (abs) => toPosix(relative(ROOT, abs))

@@ -79,7 +79,7 @@ export async function writeFileAtomically(target: string, writeTemp: (tempPath: 
       await fs.fsyncFile(temp)
     } catch (err) {
       opts.onWriteFailed?.(temp)
-      throw explainWriteFailure(err, path, `writing the ${what}`) ?? err
+      throw (await explainWriteFailure(err, path, `writing the ${what}`)) ?? err
     }
     throwIfAborted(opts.signal)
     if (opts.overwrite) {
@@ -146,7 +146,7 @@ async function commitExclusive(fs: AtomicFs, sleep: (ms: number) => Promise<void
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? ''
     if (code === 'EEXIST') throw existsError(path, opts)
-    if (!NO_LINK_CODES.has(code)) throw explainWriteFailure(err, path, `saving the ${what} as`) ?? err
+    if (!NO_LINK_CODES.has(code)) throw (await explainWriteFailure(err, path, `saving the ${what} as`)) ?? err
   }
   // No hard links here: check and rename while holding `<target>.lock` (created exclusively).
   const lock = `${path}.lock`
@@ -179,7 +179,7 @@ async function renameWithRetry(fs: AtomicFs, sleep: (ms: number) => Promise<void
       const code = (err as NodeJS.ErrnoException).code ?? ''
       if (!LOCK_CODES.has(code)) {
         throw (
-          explainWriteFailure(err, to, `replacing`) ??
+          (await explainWriteFailure(err, to, `replacing`)) ??
           new FileAccessError('FILE_LOCKED', `Cannot replace ${to} with the new ${what}: ${codeOrMessage(err)}`, { path: to, cause: err })
         )
       }

@@ -2,7 +2,7 @@
 // read-only or forbidden folder says so (instead of "file write failed" or "ENOENT mkdir"). The cause
 // comes from Node's errno codes or, for HDF5 writes, from the C library's message inside HDF5's stack.
 
-import { readFileSync, realpathSync } from 'node:fs'
+import { readFile, realpath } from 'node:fs/promises'
 import { dirname, parse, resolve } from 'node:path'
 import { FileAccessError } from '../../src-shared/errors'
 
@@ -37,11 +37,11 @@ export function classifyWriteFailure(err: unknown): WriteFailure {
 }
 
 /** The mount point (Linux) or drive root holding `path`, for "no space left on <volume>". */
-export function volumeOf(path: string): string {
+export async function volumeOf(path: string): Promise<string> {
   let real = resolve(path)
   for (let p = real; ; p = dirname(p)) {
     try {
-      real = realpathSync(p) + real.slice(p.length)
+      real = (await realpath(p)) + real.slice(p.length)
       break
     } catch {
       if (dirname(p) === p) break
@@ -49,7 +49,7 @@ export function volumeOf(path: string): string {
   }
   if (process.platform === 'linux') {
     try {
-      const mounts = readFileSync('/proc/self/mounts', 'utf8')
+      const mounts = (await readFile('/proc/self/mounts', 'utf8'))
         .split('\n')
         .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
         .filter((m): m is string => !!m)
@@ -66,21 +66,21 @@ export function volumeOf(path: string): string {
  * A FileAccessError for a write of `path` that failed for a reason the user can fix, or null when the
  * failure is of another kind (the caller keeps its own message then).
  */
-export function explainWriteFailure(err: unknown, path: string, action: string): FileAccessError | null {
+export async function explainWriteFailure(err: unknown, path: string, action: string): Promise<FileAccessError | null> {
   const kind = classifyWriteFailure(err)
   switch (kind) {
     case 'no-space':
-      return new FileAccessError('NO_SPACE', `No space left on ${volumeOf(path)} while ${action} ${path}; free some space or choose another folder. Nothing already saved was changed.`, {
+      return new FileAccessError('NO_SPACE', `No space left on ${await volumeOf(path)} while ${action} ${path}; free some space or choose another folder. Nothing already saved was changed.`, {
         path,
         cause: err,
       })
     case 'quota':
-      return new FileAccessError('NO_SPACE', `Disk quota exceeded on ${volumeOf(path)} while ${action} ${path}; free some space or choose another folder. Nothing already saved was changed.`, {
+      return new FileAccessError('NO_SPACE', `Disk quota exceeded on ${await volumeOf(path)} while ${action} ${path}; free some space or choose another folder. Nothing already saved was changed.`, {
         path,
         cause: err,
       })
     case 'read-only':
-      return new FileAccessError('PERMISSION', `Cannot write to ${dirname(path)}: the volume ${volumeOf(path)} is read-only; choose another output folder`, {
+      return new FileAccessError('PERMISSION', `Cannot write to ${dirname(path)}: the volume ${await volumeOf(path)} is read-only; choose another output folder`, {
         path,
         cause: err,
       })
