@@ -58,6 +58,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await service.dispatch('batch.close', {})
+  // Settings are written in the background: close (which flushes them) before the folder goes.
+  await service.close()
   await rm(root, { recursive: true, force: true })
 })
 

@@ -21,7 +21,12 @@ let dir: string
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hdmea-log-'))
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
+// Services write their settings in the background: closed (settings flushed) before the folder goes.
+const openServices: WorkbenchService[] = []
+afterEach(async () => {
+  for (const service of openServices.splice(0)) await service.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 describe('rotation', () => {
   it('names generations workbench.1.log, workbench.2.log', () => {
@@ -150,6 +155,7 @@ describe('attachLogging on the workbench service', () => {
   function setup(options: Parameters<typeof attachLogging>[2] = {}) {
     const workdir = join(dir, 'wd')
     const service = new WorkbenchService({ transport: 'web', workdir, steps: [], createPool: () => noPool })
+    openServices.push(service)
     const file = join(dir, 'logs', 'workbench.log')
     const disk = openDiskLog(nodeLog.create({ logId: `svc-${Math.random()}` }), { file })
     attachLogging(service, disk, options)
