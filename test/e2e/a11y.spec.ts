@@ -1,7 +1,7 @@
 // Accessibility: axe-core (WCAG 2.1 A and AA rules) on each page of the workbench, in the light and the
 // dark theme, at 1366 x 768. Any serious or critical violation fails, listed with its rule and elements.
 // To check another page, add an entry to PAGES: its name, whether it needs a computed session, and how
-// to get there from a freshly loaded workbench.
+// to get there from a freshly loaded workbench. Each page is also saved as a screenshot (test-results/screenshots/).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -114,7 +114,7 @@ test('step page at 1366 x 768: the sticky run footer takes at most 15 % of the h
 
 for (const entry of [...PAGES].sort((a, b) => Number(a.session) - Number(b.session))) {
   for (const scheme of ['light', 'dark'] as const) {
-    test(`axe: ${entry.name} page, ${scheme} theme`, async ({ page }) => {
+    test(`axe: ${entry.name} page, ${scheme} theme`, async ({ page }, info) => {
       if (entry.session && !computed) {
         await computeDemoSession(host)
         computed = true
@@ -127,6 +127,8 @@ for (const entry of [...PAGES].sort((a, b) => Number(a.session) - Number(b.sessi
       const blocking = result.violations.filter((v) => BLOCKING.has(v.impact ?? ''))
       const report = blocking.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}  ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`).join('\n')}`)
       expect(report, `serious or critical axe violations on the ${entry.name} page (${scheme})`).toEqual([])
+      // The page as checked, for a look by a person: test-results/screenshots/page-<name>-1366x768-<theme>.png
+      await page.screenshot({ path: join(info.project.outputDir, 'screenshots', `page-${entry.name}-1366x768-${scheme}.png`) })
     })
   }
 }
