@@ -17,6 +17,8 @@ interface Ctx {
   bytesTotal: number
   bytesDone: number
   sinceYield: number
+  /** performance.now() at the last turn given to the event loop. */
+  lastYieldAt: number
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   signal?: AbortSignal
   /** Addresses of the groups being read, from the root down to the current one (a hard-link cycle leads back into them). */
@@ -33,8 +35,13 @@ export interface ReadOptions {
   signal?: AbortSignal
 }
 
-/** Between datasets, after this much data, the event loop gets a turn (progress, IPC, cancel). */
+/**
+ * Between objects, after this much data or this much time, the event loop gets a turn (progress, IPC,
+ * cancel, the web host's other requests): an archive of many small datasets or groups must not hold the
+ * process for the whole load.
+ */
 const YIELD_EVERY_BYTES = 16 * 1024 * 1024
+const YIELD_EVERY_MS = 20
 
 interface H5Meta {
   type: number
@@ -104,6 +111,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
     bytesTotal: fileSize,
     bytesDone: 0,
     sinceYield: 0,
+    lastYieldAt: performance.now(),
     onProgress: options.onProgress,
     signal: options.signal,
     ancestors: new Map([[objectAddress(mod, file, '/'), '/']]),
@@ -275,6 +283,7 @@ async function readGroup(ctx: Ctx, path: string): Promise<GroupNode> {
 }
 
 async function readGroupContent(ctx: Ctx, path: string): Promise<GroupNode> {
+  await maybeYield(ctx)
   const g = group()
   for (const [k, v] of readAttrs(ctx, path)) g.attrs.set(k, v)
   let names = childNames(ctx, path)
@@ -300,14 +309,18 @@ async function readDataset(ctx: Ctx, path: string): Promise<LeafNode | undefined
   if (leaf.kind !== 'string') {
     ctx.bytesDone += leaf.data.byteLength
     ctx.sinceYield += leaf.data.byteLength
-    if (ctx.sinceYield >= YIELD_EVERY_BYTES) {
-      ctx.sinceYield = 0
-      ctx.onProgress?.(Math.min(ctx.bytesDone, ctx.bytesTotal), ctx.bytesTotal)
-      await new Promise<void>((r) => setImmediate(r))
-      throwIfAborted(ctx.signal)
-    }
   }
+  await maybeYield(ctx)
   return leaf
+}
+
+async function maybeYield(ctx: Ctx): Promise<void> {
+  if (ctx.sinceYield < YIELD_EVERY_BYTES && performance.now() - ctx.lastYieldAt < YIELD_EVERY_MS) return
+  ctx.sinceYield = 0
+  ctx.onProgress?.(Math.min(ctx.bytesDone, ctx.bytesTotal), ctx.bytesTotal)
+  await new Promise<void>((r) => setImmediate(r))
+  ctx.lastYieldAt = performance.now()
+  throwIfAborted(ctx.signal)
 }
 
 function readDatasetValue(ctx: Ctx, path: string): LeafNode | undefined {
