@@ -8,7 +8,7 @@ import { CancelledError, ConfigurationError, PluginError, WorkbenchError } from 
 import type { StepDefinition } from '../steps/framework'
 import { createPluginApi } from './pluginApi'
 import { type JsStepModule, formatIssues, jsStepSchema } from './schema'
-import { checkParamRules, toParamSpec, toPrerequisites } from './stepShape'
+import { checkParamRules, commonStepFields } from './stepShape'
 
 let importCounter = 0
 
@@ -54,12 +54,7 @@ function summaryOf(returned: unknown, writes: number): string {
 
 export function jsStepDefinition(m: JsStepModule, file: string): StepDefinition {
   return {
-    id: m.id,
-    title: m.title,
-    description: m.description,
-    optional: m.optional,
-    params: m.params.map(toParamSpec),
-    prerequisites: toPrerequisites(m.prerequisites),
+    ...commonStepFields(m),
     validate: m.validate
       ? (params) => {
           const problem = (m.validate as (p: unknown) => unknown)(params)

@@ -13,7 +13,7 @@ import { readArchive, writeArchive } from '../archive'
 import type { StepContext, StepDefinition } from '../steps/framework'
 import { runProcess } from './childProcess'
 import { type PythonStepManifest, formatIssues, pythonStepSchema } from './schema'
-import { checkParamRules, toParamSpec, toPrerequisites } from './stepShape'
+import { checkParamRules, commonStepFields } from './stepShape'
 import { type TreeChange, type TreeDigest, applyChanges, diffFromDigest, digestGroup } from './treeDiff'
 import { jsonProblem } from '../../src-shared/jsonProblem'
 
@@ -129,12 +129,7 @@ async function readChanges(m: PythonStepManifest, folder: string, archive: strin
 
 export function pythonStepDefinition(m: PythonStepManifest, folder: string, runtime: PythonRuntime): StepDefinition {
   return {
-    id: m.id,
-    title: m.title,
-    description: m.description,
-    optional: m.optional,
-    params: m.params.map(toParamSpec),
-    prerequisites: toPrerequisites(m.prerequisites),
+    ...commonStepFields(m),
     async run(session, params, ctx) {
       const tmp = await mkdtemp(join(runtime.tempDir?.() ?? tmpdir(), 'hdmea-plugin-'))
       try {

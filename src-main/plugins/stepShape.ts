@@ -32,6 +32,25 @@ export function toPrerequisites(list: Array<string | string[]>): string[][] {
   })
 }
 
+/** The fields every plugin step declares the same way, in the form of the built-in steps' definitions. */
+export function commonStepFields(m: {
+  id: string
+  title: string
+  description: string
+  optional?: boolean
+  params: PluginParam[]
+  prerequisites: Array<string | string[]>
+}): Pick<StepDefinition, 'id' | 'title' | 'description' | 'optional' | 'params' | 'prerequisites'> {
+  return {
+    id: m.id,
+    title: m.title,
+    description: m.description,
+    optional: m.optional,
+    params: m.params.map(toParamSpec),
+    prerequisites: toPrerequisites(m.prerequisites),
+  }
+}
+
 /** Problems a schema cannot see: duplicate names, enums without choices, defaults that break their own rules. */
 export function checkParamRules(def: Pick<StepDefinition, 'id' | 'params'>): string | null {
   const seen = new Set<string>()
