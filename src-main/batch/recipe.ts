@@ -191,6 +191,24 @@ export async function saveRecipe(path: string, recipe: Recipe): Promise<void> {
   await writeTextAtomically(path, `${JSON.stringify(recipe, null, 2)}\n`, { overwrite: true, what: 'recipe', tempPath: batchTempPath })
 }
 
+/**
+ * The recipe a queue in `outputDir` runs with when it is opened again: the saved one, or the given one for
+ * a new queue. A different recipe for a saved queue is refused (its archives would mix two recipes);
+ * `again` names what the user can do instead ('Resume' locally, 'Resubmit' on SLURM).
+ */
+export function recipeForQueue(saved: Recipe | undefined, given: Recipe | null | undefined, outputDir: string, queueFile: string, again: string): Recipe {
+  if (saved && given && !sameRecipe(saved, given)) {
+    throw new ConfigurationError(
+      `The batch in ${outputDir} was started with a different recipe ('${saved.name}'). ` +
+        `${again} it without giving a recipe, or start a fresh queue (finished archives are kept and skipped).`,
+      { path: queueFile },
+    )
+  }
+  const recipe = saved ?? given
+  if (!recipe) throw new ConfigurationError(`A new batch in ${outputDir} needs a recipe`, { path: outputDir })
+  return recipe
+}
+
 /** Two recipes that would produce the same archives (the name does not matter). */
 export function sameRecipe(a: Recipe, b: Recipe): boolean {
   const key = (r: Recipe) => stableJson({ steps: r.steps, checkpoint: r.checkpoint })

@@ -29,7 +29,7 @@ import {
   type BatchSummary,
   type QueueFile,
 } from '../../src-shared/batchModel'
-import { sameRecipe, type Recipe } from './recipe'
+import { recipeForQueue, sameRecipe, type Recipe } from './recipe'
 import { batchDir, ensureBatchDirs, queuePath, readLog, readQueueFile, removeCheckpoint, removeStrayTemps } from './store'
 
 export { HEAVY_STEPS } from './itemRun'
@@ -129,15 +129,7 @@ export class BatchQueue extends EventEmitter<BatchEvents> {
           { path: queuePath(outputDir) },
         )
       }
-      if (saved && cfg.recipe && !sameRecipe(saved.recipe, cfg.recipe)) {
-        throw new ConfigurationError(
-          `The batch in ${outputDir} was started with a different recipe ('${saved.recipe.name}'). ` +
-            `Resume it without giving a recipe, or start a fresh queue (finished archives are kept and skipped).`,
-          { path: queuePath(outputDir) },
-        )
-      }
-      const recipe = saved?.recipe ?? cfg.recipe
-      if (!recipe) throw new ConfigurationError(`A new batch in ${outputDir} needs a recipe`, { path: outputDir })
+      const recipe = recipeForQueue(saved?.recipe, cfg.recipe, outputDir, queuePath(outputDir), 'Resume')
       for (const s of recipe.steps) {
         if (!cfg.steps.some((d) => d.id === s.step)) throw new ConfigurationError(`Recipe step '${s.step}' is not a registered step`)
       }

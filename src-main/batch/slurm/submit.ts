@@ -5,14 +5,13 @@
 
 import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConfigurationError } from '../../../src-shared/errors'
 import { DEFAULT_OPTIONS, QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type BatchOptions, type QueueFile, type SlurmEngineInfo } from '../../../src-shared/batchModel'
 import type { StepDefinition } from '../../steps/framework'
 import type { BatchInput } from '../discovery'
 import { exists } from '../itemRun'
 import { addInputs, normalizeOptions, requeueItem } from '../itemState'
 import { acquireQueueLock, releaseQueueLock } from '../lock'
-import { sameRecipe, type Recipe } from '../recipe'
+import { recipeForQueue, type Recipe } from '../recipe'
 import { batchDir, ensureBatchDirs, queuePath, readQueueFile, removeStrayTemps, writeQueueFile } from '../store'
 import { clusterItems } from './clusterView'
 import { sbatch } from './commands'
@@ -65,15 +64,7 @@ export async function submitToSlurm(cfg: SlurmSubmitOptions): Promise<SlurmSubmi
   try {
     await removeStrayTemps(outputDir)
     const saved = await readQueueFile(outputDir, cfg.steps)
-    if (saved && cfg.recipe && !sameRecipe(saved.recipe, cfg.recipe)) {
-      throw new ConfigurationError(
-        `The batch in ${outputDir} was started with a different recipe ('${saved.recipe.name}'). ` +
-          `Resubmit it without giving a recipe, or start a fresh queue (finished archives are kept and skipped).`,
-        { path: queuePath(outputDir) },
-      )
-    }
-    const recipe = saved?.recipe ?? cfg.recipe
-    if (!recipe) throw new ConfigurationError(`A new batch in ${outputDir} needs a recipe`, { path: outputDir })
+    const recipe = recipeForQueue(saved?.recipe, cfg.recipe, outputDir, queuePath(outputDir), 'Resubmit')
     const options = normalizeOptions({ ...DEFAULT_OPTIONS, ...saved?.options, ...cfg.options })
     const previous = saved?.engine?.kind === 'slurm' ? saved.engine : null
     const engine: SlurmEngineInfo = {
