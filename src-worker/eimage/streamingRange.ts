@@ -489,7 +489,12 @@ function regroupInput(layout: RangeLayout, buf: RangeBuffers, blocks: BlockCtx[]
   let eights = 0
   while (eights < blocks.length && blocks[eights].bw === 8 && blocks[eights].k) eights++
   const k = blocks[0].k
-  if (k && eights > 0 && rows > 0) k.gather8(src0 + 2 * first, 2 * fs, blocks[0].input, 2 * layout.maxSlabFrames * 8, rows, eights)
+  if (k && eights > 0 && rows > 0) {
+    const quads = rows >> 2
+    const blockStride = 2 * layout.maxSlabFrames * 8
+    if (quads > 0) k.gather8x4(src0 + 2 * first, 2 * fs, blocks[0].input, blockStride, quads, eights)
+    if (rows & 3) k.gather8(src0 + 2 * first + 8 * quads * fs, 2 * fs, blocks[0].input + 64 * quads, blockStride, rows & 3, eights)
+  }
   const rest = blocks.slice(eights)
   if (rest.length === 0) return
   for (let t0 = slab.from; t0 < slab.to; t0 += REGROUP_ROWS) {
