@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     demoDir: args.demoDir,
     pluginFolders: args.plugins,
     python: args.python,
+    prewarm: true,
   })
   // The log on disk: <workdir>/.workbench/logs/workbench.log, beside the settings (docs/desktop.md).
   const disk = openDiskLog(nodeLog, { file: join(service.workdir, '.workbench', 'logs', LOG_FILE_NAME) })

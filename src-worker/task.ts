@@ -7,6 +7,7 @@ import { threadId } from 'node:worker_threads'
 export function workerInfo(): { threadId: number } {
   return { threadId }
 }
+export * from './tasks/warmUpTasks'
 export * from './tasks/staTasks'
 export * from './tasks/eimageTasks'
 export * from './tasks/mcsTasks'

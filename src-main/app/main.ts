@@ -58,7 +58,7 @@ async function start(): Promise<void> {
   disk.write('info', `HD-MEA Workbench ${app.getVersion()} starting (Electron ${process.versions.electron}, ${process.platform} ${process.arch})`)
   const workdir = join(app.getPath('documents'), 'HD-MEA Workbench')
   mkdirSync(workdir, { recursive: true })
-  service = createWorkbenchService({ transport: 'electron', workdir, configDir: app.getPath('userData'), version: app.getVersion() })
+  service = createWorkbenchService({ transport: 'electron', workdir, configDir: app.getPath('userData'), version: app.getVersion(), prewarm: true })
   attachLogging(service, disk, { openFolder: async (path) => (await shell.openPath(path)) === '' })
   service.register('app.takeOpenRequests', () => opens.take())
   opens.push(openRequestsFor(fileArgsFromArgv(process.argv.slice(1), process.cwd()), existsSync))

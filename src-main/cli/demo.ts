@@ -149,6 +149,12 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     const plan = [loader.id, 'add_section_time', 'section_spike_times', 'compute_sta', 'extract_features', ...pluginSteps]
     const missing = plan.filter((id) => !findStep(id))
     if (missing.length > 0) throw new Error(`the step(s) ${missing.join(', ')} are not registered`)
+    // The worker threads start now and ready themselves (h5wasm) while the demo recording is prepared.
+    const warmPool = createTaskPool()
+    pool = warmPool
+    warmPool.warmUp?.().catch((err) => {
+      if (pool === warmPool) process.stderr.write(`demo: note: the worker threads could not be pre-warmed (${(err as Error).message}); the first step starts them\n`)
+    })
 
     // The archive and checkpoint names are known before anything runs: refuse at once if a file the
     // demo did not write sits there (it would be replaced at the end).
@@ -161,7 +167,6 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     if (controller.signal.aborted) throw new CancelledError()
     currentStep = 'creating the session'
     session = createSession({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath, outputDir: out })
-    pool = createTaskPool()
     const recommended = demo.recommendedParams ?? {}
     const base: Record<string, Record<string, unknown>> = {
       [loader.id]: { cmcr_path: demo.cmcrPath, cmtr_path: demo.cmtrPath },
@@ -213,7 +218,9 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     return 1
   } finally {
     process.off('SIGINT', onSigint)
-    await pool?.destroy()
+    const closing = pool
+    pool = null
+    await closing?.destroy()
     cliLog.close()
   }
 }

@@ -1,20 +1,27 @@
 // One CPU budget for the whole workbench: the wizard's steps and the batch queue borrow views of one
 // worker pool, so a wizard job and a batch running together never start more threads than the budget
 // (the Settings value "worker threads", 0 meaning all cores). A new budget takes effect as soon as no
-// task is running: the pool is then replaced by one of the new size.
+// task is running: the pool is then replaced by one of the new size. warm() starts the pool (or its
+// replacement) ahead of the first task, while the user is still picking files (docs/architecture.md).
 
 import { availableParallelism } from 'node:os'
-import { type RunTaskOptions, type TaskPool, createTaskPool } from './taskPool'
+import { type RunTaskOptions, type TaskPool, type WarmUpReport, createTaskPool } from './taskPool'
 
 /** Threads for a budget setting: 0 (or anything not a positive integer) means every core. */
 export function threadsFor(setting: number, cores = availableParallelism()): number {
   return Number.isInteger(setting) && setting > 0 ? setting : Math.max(1, cores)
 }
 
+export type WarmOutcome = { report: WarmUpReport; seconds: number } | { error: unknown }
+
 export class SharedTaskPool {
   private pool: TaskPool | null = null
   private inFlight = 0
   private closed = false
+  /** The warm-up of the current pool, once started (a replaced pool's is dropped with it). */
+  private warming: { pool: TaskPool; done: Promise<WarmUpReport | null> } | null = null
+  /** Set by keepWarm(): who hears how each warm-up went. */
+  private warmListener: ((outcome: WarmOutcome) => void) | null = null
 
   constructor(
     /** The budget in threads, read at each task (it may change in Settings). */
@@ -49,6 +56,69 @@ export class SharedTaskPool {
       return await this.pool.run<T>(task, args, options)
     } finally {
       this.inFlight--
+      this.rewarmIfResized()
+    }
+  }
+
+  /**
+   * Keeps the pool warm from now on: warms it at once (fire and forget) and warms each pool that replaces
+   * it after a change of budget (call budgetChanged()). `listener` hears each outcome; nothing is thrown.
+   */
+  keepWarm(listener: (outcome: WarmOutcome) => void): void {
+    this.warmListener = listener
+    this.warmNow()
+  }
+
+  /** The budget setting changed: with keepWarm() on, an idle pool is replaced and the new one warmed now. */
+  budgetChanged(): void {
+    if (this.pool) this.rewarmIfResized()
+    else this.warmNow()
+  }
+
+  /** With keepWarm() on: once nothing runs, a pool of the wrong size is replaced and the new one warmed. */
+  private rewarmIfResized(): void {
+    if (this.inFlight === 0 && !this.closed && this.pool && this.pool.threads !== this.budget()) this.warmNow()
+  }
+
+  private warmNow(): void {
+    const listener = this.warmListener
+    if (!listener || this.closed) return
+    const t0 = performance.now()
+    this.warm().then(
+      (report) => report && listener({ report, seconds: (performance.now() - t0) / 1000 }),
+      (error) => listener({ error }),
+    )
+  }
+
+  /**
+   * Starts the pool at the current budget (replacing an idle pool of another size) and readies every
+   * thread. Resolves with what the warm-up found, or null when there is nothing to warm (closed, or a
+   * pool without warm-up); rejects when the warm-up itself failed, which leaves the pool usable: a task
+   * then starts what it needs as it would have without the warm-up. Never started twice for one pool.
+   */
+  async warm(): Promise<WarmUpReport | null> {
+    if (this.closed) return null
+    // A budget changed during a warm-up: let that finish (it counts as a running task), then resize.
+    if (this.warming) await this.warming.done.catch(() => null)
+    await this.resizeIfIdle()
+    if (this.closed) return null
+    const pool = (this.pool ??= this.create(this.budget()))
+    if (this.warming?.pool !== pool) this.warming = { pool, done: this.warmUp(pool) }
+    return this.warming.done
+  }
+
+  private async warmUp(pool: TaskPool): Promise<WarmUpReport | null> {
+    if (!pool.warmUp) return null
+    this.inFlight++
+    try {
+      return await pool.warmUp()
+    } catch (err) {
+      // Destroyed while warming (closed, or replaced): nothing went wrong with the pool in use.
+      if (this.closed || this.pool !== pool) return null
+      throw err
+    } finally {
+      this.inFlight--
+      this.rewarmIfResized()
     }
   }
 
@@ -63,6 +133,7 @@ export class SharedTaskPool {
     if (!this.pool || this.inFlight > 0 || this.pool.threads === this.budget()) return
     const old = this.pool
     this.pool = null
+    this.warming = null
     await old.destroy()
   }
 }

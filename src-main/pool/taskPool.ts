@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import type { Transferable } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { CancelledError } from '../../src-shared/errors'
+import type { ThreadWarmth, WarmUpArgs } from '../../src-worker/tasks/warmUpTasks'
 
 export interface RunTaskOptions {
   signal?: AbortSignal
@@ -17,7 +18,17 @@ export interface TaskPool {
   readonly threads: number
   run<T>(task: string, args: unknown, options?: RunTaskOptions): Promise<T>
   destroy(): Promise<void>
+  /** Readies every thread before any step needs it (a pool that has no threads of its own may lack it). */
+  warmUp?(): Promise<WarmUpReport>
 }
+
+/** What a warm-up found: one entry per thread that took a warm-up task. */
+export interface WarmUpReport {
+  threads: ThreadWarmth[]
+}
+
+/** How long a warm-up task waits for the other threads' (a thread that cannot start must not hold the pool). */
+const WARM_UP_WAIT_MS = 10_000
 
 /**
  * A path inside a packaged app.asar, mapped to its copy in app.asar.unpacked: worker threads load their
@@ -48,16 +59,25 @@ export function findTaskFile(): string {
   return found
 }
 
+/**
+ * A pool of `threads` worker threads, all started at once and kept for the pool's life: each thread
+ * imports the task modules and starts h5wasm as it starts, so a step never waits for a thread an idle
+ * timeout took away. warmUp() resolves once every thread has h5wasm initialised.
+ */
 export function createTaskPool(options: { threads?: number; filename?: string } = {}): TaskPool {
   const threads = Math.max(1, options.threads ?? availableParallelism())
   const piscina = new Piscina({
     filename: options.filename ?? findTaskFile(),
-    minThreads: 1,
+    minThreads: threads,
     maxThreads: threads,
-    idleTimeout: 30_000,
   })
   return {
     threads,
+    async warmUp() {
+      const arrived = new Int32Array(new SharedArrayBuffer(4))
+      const args: WarmUpArgs = { arrived, expected: threads, waitMs: WARM_UP_WAIT_MS }
+      return { threads: await Promise.all(Array.from({ length: threads }, () => piscina.run(args, { name: 'warmUp' }) as Promise<ThreadWarmth>)) }
+    },
     async run<T>(task: string, args: unknown, opts: RunTaskOptions = {}): Promise<T> {
       try {
         return (await piscina.run(args, { name: task, signal: opts.signal, transferList: opts.transferList as any })) as T

@@ -21,6 +21,8 @@ export function createWorkbenchService(options: {
   python?: string
   /** The app's version (the desktop app knows it from its package; npm scripts set npm_package_version). */
   version?: string
+  /** Pre-warm the worker pool at start (the app and the web host; HDMEA_PREWARM=0 turns it off for measurements). */
+  prewarm?: boolean
 }): WorkbenchService {
   const demoDir = resolve(options.demoDir ?? join(options.workdir, 'demo'))
   const bundled = bundledPluginFolder()
@@ -34,6 +36,7 @@ export function createWorkbenchService(options: {
     configDir: options.configDir,
     demo: () => ensureDemoRecording(demoDir),
     version: options.version ?? (process.env.npm_package_version || '0.1.0'),
+    prewarm: options.prewarm === true && process.env.HDMEA_PREWARM !== '0',
     plugins: {
       defaultFolders: [userPlugins, ...(bundled ? [bundled] : [])],
       folders: options.pluginFolders?.length ? [...options.pluginFolders, ...(bundled ? [bundled] : [])] : undefined,

@@ -29,7 +29,8 @@ import type { WorkbenchContext } from './workbenchContext'
 import { defaultPython } from '../plugins/defaultPython'
 import { PluginHost } from '../plugins/pluginHost'
 import { resourcesDir } from '../resources'
-import { SharedTaskPool, threadsFor } from '../pool/sharedPool'
+import { SharedTaskPool, type WarmOutcome, threadsFor } from '../pool/sharedPool'
+import { describeError } from '../../src-shared/errors'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
 
@@ -47,6 +48,11 @@ export interface WorkbenchOptions {
   /** Step plugins (docs/plugins.md): the default folders, and folders or interpreter fixed at start (browser mode). */
   plugins?: { defaultFolders: string[]; folders?: string[]; python?: string }
   version?: string
+  /**
+   * Start the shared worker pool right after start-up, and again after a change of its budget, so the
+   * first step finds its threads ready (the desktop app and the web host; docs/architecture.md).
+   */
+  prewarm?: boolean
 }
 
 export class WorkbenchService {
@@ -112,6 +118,18 @@ export class WorkbenchService {
     this.jobs = new StepJobs(ctx, options.createPool ?? (() => this.taskPool.borrow()))
     this.lifecycle = new SessionLifecycle(ctx, options.demo)
     this.registerAll()
+    // After the caller's synchronous start-up (the window, the host's listen), never in its way.
+    if (options.prewarm) setImmediate(() => this.taskPool.keepWarm((outcome) => this.logWarmUp(outcome)))
+  }
+
+  private logWarmUp(outcome: WarmOutcome): void {
+    if ('error' in outcome) {
+      this.log.add('warn', `Could not pre-warm the worker pool (steps start their threads themselves): ${describeError(outcome.error).message}`)
+      return
+    }
+    const threads = outcome.report.threads
+    const ready = threads.filter((t) => t.h5wasm).length
+    this.log.add('info', `Worker pool warm: ${threads.length} thread(s) started, HDF5 initialised in ${ready} of them (${outcome.seconds.toFixed(2)} s)`)
   }
 
   /** Built-in steps, then plugin steps (one array, updated in place when plugins are reloaded). */
@@ -201,6 +219,7 @@ export class WorkbenchService {
       if (this.transport === 'web') this.refuseWideningInBrowser(p)
       const foldersBefore = JSON.stringify(this.store.settings.pluginFolders)
       const s = this.store.update(p)
+      if (p.workerThreads !== undefined) this.taskPool.budgetChanged()
       if (JSON.stringify(s.pluginFolders) !== foldersBefore) await this.reloadPlugins()
       this.emitSession()
       return s

@@ -8,14 +8,21 @@ import h5wasm from 'h5wasm/node'
 export type H5Module = Awaited<typeof h5wasm.ready>
 
 let modulePromise: Promise<H5Module> | undefined
+let initialised = false
 
 /** The initialised h5wasm module with HDF5 errors thrown as JS Errors (idempotent). */
 export function h5wasmReady(): Promise<H5Module> {
   modulePromise ??= h5wasm.ready.then((mod) => {
     mod.activate_throwing_error_handler()
+    initialised = true
     return mod
   })
   return modulePromise
+}
+
+/** Whether h5wasmReady() has finished in this thread (the pool's warm-up reports it). */
+export function h5wasmInitialised(): boolean {
+  return initialised
 }
 
 /** The innermost message of an HDF5 error stack ("truncated file: eof = …"), or '' if none. */

@@ -4,29 +4,41 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SharedTaskPool, threadsFor } from '../../src-main/pool/sharedPool'
-import type { TaskPool } from '../../src-main/pool/taskPool'
+import { SharedTaskPool, type WarmOutcome, threadsFor } from '../../src-main/pool/sharedPool'
+import type { TaskPool, WarmUpReport } from '../../src-main/pool/taskPool'
 import { createWorkbenchService } from '../../src-main/workbench/create'
 
 /** A pool that records how many tasks run at once and lets the test finish them one by one. */
-function fakePools() {
-  const created: { threads: number; destroyed: boolean; peak: number }[] = []
+function fakePools(opts: { warmFails?: boolean } = {}) {
+  const created: { threads: number; destroyed: boolean; peak: number; warmUps: number; tasks: string[] }[] = []
   const pending: (() => void)[] = []
+  const warmEnds: (() => void)[] = []
   const create = (threads: number): TaskPool => {
-    const rec = { threads, destroyed: false, peak: 0 }
+    const rec = { threads, destroyed: false, peak: 0, warmUps: 0, tasks: [] as string[] }
     created.push(rec)
     let running = 0
     return {
       threads,
-      run: <T>() =>
+      run: <T>(task: string) =>
         new Promise<T>((resolve) => {
           running++
+          rec.tasks.push(task)
           rec.peak = Math.max(rec.peak, running)
           pending.push(() => {
             running--
             resolve(undefined as T)
           })
         }),
+      warmUp: () => {
+        rec.warmUps++
+        return new Promise<WarmUpReport>((resolve, reject) =>
+          warmEnds.push(() =>
+            opts.warmFails
+              ? reject(new Error('no h5wasm in this thread'))
+              : resolve({ threads: Array.from({ length: threads }, (_, i) => ({ threadId: i + 1, h5wasm: true })) }),
+          ),
+        )
+      },
       async destroy() {
         rec.destroyed = true
       },
@@ -36,7 +48,11 @@ function fakePools() {
     while (pending.length) pending.shift()!()
     await new Promise((r) => setTimeout(r, 0))
   }
-  return { created, create, finishAll }
+  const finishWarmUps = async () => {
+    while (warmEnds.length) warmEnds.shift()!()
+    await new Promise((r) => setTimeout(r, 0))
+  }
+  return { created, create, finishAll, finishWarmUps }
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0))
@@ -99,6 +115,99 @@ describe('SharedTaskPool', () => {
     expect(f.created[1].threads).toBe(1)
     await f.finishAll()
     await third
+  })
+})
+
+describe('SharedTaskPool pre-warm', () => {
+  it('keepWarm starts the pool at the budget and warms it once, before any task, reporting how it went', async () => {
+    const f = fakePools()
+    const heard: WarmOutcome[] = []
+    const shared = new SharedTaskPool(() => 3, f.create)
+    shared.keepWarm((o) => heard.push(o))
+    await tick()
+    expect(f.created).toHaveLength(1)
+    expect(f.created[0]).toMatchObject({ threads: 3, warmUps: 1, tasks: [] })
+    await f.finishWarmUps()
+    expect(heard).toHaveLength(1)
+    expect('report' in heard[0] && heard[0].report.threads.map((t) => t.threadId)).toEqual([1, 2, 3])
+    // The first task runs on the warmed pool; asking to warm again does not warm it twice.
+    const run = shared.run('load', {})
+    await shared.warm()
+    await tick()
+    expect(f.created).toHaveLength(1)
+    expect(f.created[0]).toMatchObject({ warmUps: 1, tasks: ['load'] })
+    await f.finishAll()
+    await run
+  })
+
+  it('a failed warm-up is reported, never thrown, and the first task still runs on that pool', async () => {
+    const f = fakePools({ warmFails: true })
+    const heard: WarmOutcome[] = []
+    const shared = new SharedTaskPool(() => 2, f.create)
+    shared.keepWarm((o) => heard.push(o))
+    await tick()
+    await f.finishWarmUps()
+    expect(heard).toHaveLength(1)
+    expect('error' in heard[0] && String(heard[0].error)).toMatch(/no h5wasm/)
+    const run = shared.run('load', {})
+    await tick()
+    expect(f.created).toHaveLength(1)
+    expect(f.created[0].tasks).toEqual(['load'])
+    await f.finishAll()
+    await run
+  })
+
+  it('a new budget replaces an idle warm pool and warms the new one without waiting for a task', async () => {
+    const f = fakePools()
+    let budget = 2
+    const heard: WarmOutcome[] = []
+    const shared = new SharedTaskPool(() => budget, f.create)
+    shared.keepWarm((o) => heard.push(o))
+    await tick()
+    await f.finishWarmUps()
+    budget = 1
+    shared.budgetChanged()
+    await tick()
+    await tick()
+    expect(f.created).toHaveLength(2)
+    expect(f.created[0].destroyed).toBe(true)
+    expect(f.created[1]).toMatchObject({ threads: 1, warmUps: 1, tasks: [] })
+    await f.finishWarmUps()
+    expect(heard.map((o) => 'report' in o && o.report.threads.length)).toEqual([2, 1])
+  })
+
+  it('a new budget during a task warms the replacement as soon as the task ends', async () => {
+    const f = fakePools()
+    let budget = 2
+    const shared = new SharedTaskPool(() => budget, f.create)
+    shared.keepWarm(() => {})
+    await tick()
+    await f.finishWarmUps()
+    const run = shared.run('load', {})
+    await tick()
+    budget = 4
+    shared.budgetChanged()
+    await tick()
+    expect(f.created).toHaveLength(1) // the running task keeps its pool
+    await f.finishAll()
+    await run
+    await tick()
+    expect(f.created).toHaveLength(2)
+    expect(f.created[0].destroyed).toBe(true)
+    expect(f.created[1]).toMatchObject({ threads: 4, warmUps: 1, tasks: [] })
+    await f.finishWarmUps()
+  })
+
+  it('closing during a warm-up ends quietly', async () => {
+    const f = fakePools({ warmFails: true })
+    const heard: WarmOutcome[] = []
+    const shared = new SharedTaskPool(() => 2, f.create)
+    shared.keepWarm((o) => heard.push(o))
+    await tick()
+    await shared.destroy()
+    await f.finishWarmUps() // the destroyed pool's warm-up fails, as a terminated thread's would
+    expect(heard).toEqual([])
+    expect(await shared.warm()).toBeNull()
   })
 })
 
