@@ -117,7 +117,7 @@ export interface RangeBuffers {
   input: Int16Array
 }
 
-const META = { fwdStart: 0, fwdEnd: 1, finEnd: 2, histStart: 3, segStart: 4, segEnd: 5 } as const
+const META = { fwdStart: 0, fwdEnd: 1, finEnd: 2, histStart: 3, segStart: 4, segEnd: 5, written: 6 } as const
 
 /** Bytes of regrouped input worked at a time: a few blocks, sized to stay in the last-level cache. */
 const INPUT_GROUP_BYTES = 4 * 1024 * 1024
@@ -364,6 +364,7 @@ export function processSlab(
   const first = slab.from === segment.start
   if (first) {
     if (rows <= layout.padlen) throw new RangeError(`the first slab of a segment needs more than ${layout.padlen} frames`)
+    if (meta[META.written] === 0) writeFirst(buf)
     startSegment(layout, buf, spikes, segment)
   } else if (slab.from !== meta[META.fwdEnd] || segment.start !== meta[META.segStart]) {
     throw new RangeError(`slab [${slab.from}, ${slab.to}) does not continue the segment at ${meta[META.fwdEnd]}`)
@@ -506,6 +507,20 @@ function regroupInput(layout: RangeLayout, buf: RangeBuffers, blocks: BlockCtx[]
       ctx.k.copy(srcRow + 2 * ctx.b0, 2 * fs, ctx.input + 2 * (t0 - slab.from) * ctx.bw, bytes, n, bytes >> 4, (bytes & 15) >> 2)
     }
   }
+}
+
+/**
+ * Writes the large carried buffers once before their first use. Fresh memory read before it is written
+ * maps the shared zero page first and takes a second fault (with a TLB flush on every core running
+ * the process) at the first write; the accumulators are read-modify-written, so without this each of
+ * their pages faulted twice. Filling zeros changes nothing: a range's buffers start zeroed.
+ */
+function writeFirst(buf: RangeBuffers): void {
+  buf.acc.fill(0)
+  buf.part.fill(0)
+  buf.fwd.fill(0)
+  buf.filtHist.fill(0)
+  buf.meta[META.written] = 1
 }
 
 function startSegment(layout: RangeLayout, buf: RangeBuffers, spikes: SpikeTable, segment: SegmentSpec): void {

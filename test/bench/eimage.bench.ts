@@ -245,7 +245,10 @@ async function measureAll(bytes: number, all: number): Promise<void> {
     const cpuOf = (tid: string | number | null) => (tid === null ? 0 : (m.threads![String(tid)]?.ms ?? 0))
     const workerTids = Object.keys(p.workers)
     const other = Object.entries(m.threads).filter(([tid]) => tid !== String(p.mainThread) && !workerTids.includes(tid))
-    console.log(`    ${label}, CPU ns per sample of the movie by thread: main ${ns(cpuOf(p.mainThread))} (reading slabs ${ns(p.read)} wall), workers ${workerTids.map((t) => ns(cpuOf(t))).join(' + ')}, ${other.length} other threads (V8, libuv) ${ns(other.reduce((n, [, t]) => n + t.ms, 0))}`)
+    const byName = new Map<string, number>()
+    for (const [, t] of other) byName.set(t.name, (byName.get(t.name) ?? 0) + t.ms)
+    const names = [...byName].sort((x, y) => y[1] - x[1]).map(([n, ms]) => `${n} ${ns(ms)}`).join(', ')
+    console.log(`    ${label}, CPU ns per sample of the movie by thread: main ${ns(cpuOf(p.mainThread))} (reading slabs ${ns(p.read)} wall), workers ${workerTids.map((t) => ns(cpuOf(t))).join(' + ')}, ${other.length} other threads (V8, libuv) ${ns(other.reduce((n, [, t]) => n + t.ms, 0))}: ${names}`)
     for (const tid of workerTids) {
       const w = p.workers[tid]
       const wall = w.regroup + w.forward + w.backward + w.sums + w.other

@@ -67,7 +67,7 @@ function threadCpuMs(): number {
 
 function runJob(job: Job): { phases: PhaseTimes; samples: number; cpu: number } {
   const clock = { now: threadCpuMs }
-  const c0 = clock.now()
+  let c0 = clock.now()
   if (job.reader) {
     const src = new Uint8Array(job.memory.buffer, job.reader.from, job.reader.bytes)
     const dst = new Uint8Array(job.memory.buffer, job.reader.to, job.reader.bytes)
@@ -82,6 +82,8 @@ function runJob(job: Job): { phases: PhaseTimes; samples: number; cpu: number } 
   const segment = { start: 0, end: total, rule: wholeWindowRule(0, total, PRE, POST) }
   const filter = filterSpec(sos)
   const data = new Int16Array(job.memory.buffer, job.slabOffset, job.slabFrames * FRAME)
+  if (process.env.EIMAGE_PHASES_TOUCH === '1') new Uint8Array(job.memory.buffer, job.rangeOffset, rangeBytes(layout)).fill(0)
+  c0 = clock.now()
   const phases = zeroPhases()
   for (let k = 0; k < SLABS; k++) {
     const from = k * job.slabFrames
