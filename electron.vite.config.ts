@@ -14,6 +14,7 @@ export default defineConfig({
           web: r('src-main/web.ts'), // the same backend served to a browser (no Electron binary)
           cli: r('src-main/cli/main.ts'), // headless runner: demo, run, batch
           task: r('src-worker/task.ts'), // Piscina worker entry
+          sensorReader: r('src-worker/sensorReader.ts'), // the eimage step's sensor reader thread
         },
       },
     },

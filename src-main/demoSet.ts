@@ -1,13 +1,17 @@
-// The built-in demo recording: a synthetic .cmcr/.cmtr pair (generator in src-worker/mcs) laid out
-// by the demo playlist in resources/demo/, generated once into a folder and reused afterwards.
+// The built-in demo recording: a synthetic .cmcr/.cmtr pair (generator in src-worker/synthetic) laid out
+// by the demo playlist in resources/demo/, generated once into a folder and reused afterwards. The
+// generator writes HDF5, so it runs in a pool worker (task syntheticRecording), never on the main thread.
 // resources/demo/README.md describes the recording and the parameters to use.
 
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { assertOnlyOwnFiles, recordWholeFolder, removeOwnFolder } from './demoManifest'
 import { join } from 'node:path'
-import { generateRecording } from '../src-worker/synthetic/generator'
+import type { GeneratorOptions } from '../src-worker/synthetic/generator'
 import type { SynthMovie } from '../src-worker/synthetic/syntheticModel'
+import type { TaskError } from '../src-worker/tasks/taskError'
+import type { SyntheticWritten } from '../src-worker/tasks/syntheticTasks'
+import { type TaskPool, createTaskPool } from './pool/taskPool'
 import { resourcePath } from './resources'
 
 export const DEMO_STEM = 'synthetic_demo'
@@ -48,6 +52,8 @@ export interface DemoRecording {
 export interface DemoOptions {
   /** Regenerate even if the files exist. */
   force?: boolean
+  /** The pool to generate in; default a one-thread pool of its own, ended afterwards. */
+  pool?: TaskPool
 }
 
 function describe(dir: string): DemoRecording {
@@ -84,6 +90,19 @@ function complete(d: DemoRecording): boolean {
   return [d.cmcrPath, d.cmtrPath, d.truthPath, join(d.stimulusDir, `${DEMO_NOISE_MOVIE}.npy`)].every((p) => existsSync(p))
 }
 
+async function generateInPool(options: GeneratorOptions, pool: TaskPool | undefined): Promise<void> {
+  const own = pool ? null : createTaskPool({ threads: 1 })
+  try {
+    const result = await (pool ?? own!).run<SyntheticWritten | TaskError>('syntheticRecording', options)
+    if ('error' in result) {
+      const e = result.error
+      throw Object.assign(new Error(`Generating the demo recording in ${options.dir} failed: ${e.message}`), { code: e.code, path: e.path ?? options.dir })
+    }
+  } finally {
+    await own?.destroy()
+  }
+}
+
 /**
  * The demo recording in `dir`, generated (about 2 s, ~370 MB) only if absent. Generation goes to a
  * temporary folder that is renamed into place, so an interrupted run never leaves a half set. An
@@ -99,18 +118,21 @@ export async function ensureDemoRecording(dir: string, opts: DemoOptions = {}): 
   await mkdir(parent, { recursive: true })
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
   try {
-    await generateRecording({
-      dir: tmp,
-      stem: DEMO_STEM,
-      seed: DEMO_SEED,
-      analogDurationS: DEMO_ANALOG_DURATION_S,
-      sensorDurationS: 2,
-      nUnits: 12,
-      rfUnits: 6,
-      playlist: DEMO_MOVIES,
-      analogSteps: DEMO_ANALOG_STEPS,
-      stimulusDir: join(tmp, 'stimuli'),
-    })
+    await generateInPool(
+      {
+        dir: tmp,
+        stem: DEMO_STEM,
+        seed: DEMO_SEED,
+        analogDurationS: DEMO_ANALOG_DURATION_S,
+        sensorDurationS: 2,
+        nUnits: 12,
+        rfUnits: 6,
+        playlist: DEMO_MOVIES,
+        analogSteps: DEMO_ANALOG_STEPS,
+        stimulusDir: join(tmp, 'stimuli'),
+      },
+      opts.pool,
+    )
     await recordWholeFolder(tmp)
     // Only the demo's own earlier files are removed; anything else in `dir` stops us, untouched.
     await removeOwnFolder(dir, 'the demo recording')

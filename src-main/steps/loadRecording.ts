@@ -5,13 +5,14 @@
 
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { ConfigurationError, FileAccessError, type ErrorCode, throwIfAborted } from '../../src-shared/errors'
+import { ConfigurationError, FileAccessError, throwIfAborted } from '../../src-shared/errors'
 import { deriveDatasetId, validateDatasetId, type PipelineSession } from '../session/session'
 import { type GroupNode, type LeafNode, type TreeNode, f64, f64Scalar, group, i64, scalar, str, strs, u64 } from '../../src-shared/tree'
 import type { CmtrUnitRef } from '../../src-worker/mcs/cmtrReader'
 import type { TypedValue } from '../../src-worker/mcs/h5util'
 import type { CmcrSummary, CmtrSummary, LightResult, UnitResult } from '../../src-worker/mcs/recordingLoad'
 import type { TaskError } from '../../src-worker/tasks/mcsTasks'
+import { unwrapTaskResult as unwrap } from '../pool/taskResult'
 import type { StepContext, StepDefinition } from './framework'
 
 export interface LoadRecordingParams extends Record<string, unknown> {
@@ -24,20 +25,6 @@ export interface LoadRecordingParams extends Record<string, unknown> {
 
 const RATE_ATTR_NAMES = ['samplingrate', 'sampling_rate', 'samplerate', 'sample_rate', 'acquisitionrate', 'acquisition_rate']
 const DEFAULT_RATE = 20000
-
-function isTaskError(x: unknown): x is TaskError {
-  return !!x && typeof x === 'object' && 'error' in x && !!(x as TaskError).error
-}
-
-/** Rethrows a worker's error as the FileAccessError it was, or names the file for anything else. */
-function unwrap<T>(result: T | TaskError, path: string, what: string): T {
-  if (!isTaskError(result)) return result
-  const e = result.error
-  const known: ErrorCode[] = ['FILE_NOT_FOUND', 'FILE_KIND', 'FILE_CORRUPT', 'FILE_LOCKED', 'DATA']
-  const code = known.includes(e.code as ErrorCode) ? (e.code as ErrorCode) : 'FILE_CORRUPT'
-  const message = e.message.includes(path) ? e.message : `${what} ${path}: ${e.message}`
-  throw new FileAccessError(code, message, { path: e.path ?? path })
-}
 
 async function checkFile(path: string, kind: string): Promise<string> {
   const abs = resolve(path)

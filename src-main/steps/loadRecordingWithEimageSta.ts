@@ -1,7 +1,9 @@
 // load_recording_with_eimage_sta (docs/archive-format.md §3.5, docs/algorithms.md §4): everything load_recording does
 // (its run() is called and its outcome merged), plus each unit's electrical image: the spike-triggered
 // average of the zero-phase high-pass-filtered sensor movie, streamed through the worker pool
-// (src-worker/eimage, docs/eimage.md).
+// (src-worker/eimage, docs/eimage.md). No file is read on the main thread: the .cmcr summary and the
+// spike sets are pool tasks (src-worker/tasks/mcsTasks.ts), the sensor slabs come from the run's reader
+// thread (src-worker/eimage/readerThread.ts).
 //
 // compat 'none' (default, correct): IncludePeak = 1 spikes converted with round-half-even (the
 // session's spike_times), the filter equal to filtering the whole span at once, every spike whose
@@ -14,13 +16,13 @@ import { ConfigurationError, FileAccessError, throwIfAborted } from '../../src-s
 import type { PipelineSession } from '../session/session'
 import { f32, f64Scalar, i64, scalar, str, strs, type TreeNode } from '../../src-shared/tree'
 import { validateHighpass } from '../../src-worker/dsp/butterworth'
-import { usToSamples, usToSamplesLegacyTrunc } from '../../src-worker/algo/spikeConversion'
 import { computeEimageSta, type EimageUnitInput } from '../../src-worker/eimage/engine'
 import type { EimageMode } from '../../src-worker/eimage/plan'
-import { openCmcr } from '../../src-worker/mcs/cmcrReader'
-import { openCmtr } from '../../src-worker/mcs/cmtrReader'
-import { assertValidSpikeTimes, unitIdOf } from '../../src-worker/mcs/recordingLoad'
+import type { EimageSpikeSets, EimageSpikesRequest } from '../../src-worker/mcs/eimageSpikes'
+import type { CmcrSummary } from '../../src-worker/mcs/recordingLoad'
+import type { TaskError } from '../../src-worker/tasks/mcsTasks'
 import { resolveParams, type StepContext, type StepDefinition, type StepOutcome } from './framework'
+import { unwrapTaskResult as unwrap } from '../pool/taskResult'
 import { loadRecordingStep, type LoadRecordingParams } from './loadRecording'
 
 export interface LoadRecordingWithEimageParams extends Record<string, unknown> {
@@ -39,41 +41,12 @@ const STEP = 'load_recording_with_eimage_sta'
 /** Share of the progress bar for the load_recording part; the sensor stream takes the rest. */
 const LOAD_SHARE = 0.08
 
-/** The spike sets the STA uses, per unit, and the rate they are in. */
-async function eimageSpikes(
-  cmtrPath: string,
-  params: LoadRecordingWithEimageParams,
-  rate: number,
-  warn: (m: string) => void,
-): Promise<EimageUnitInput[]> {
-  const cmtr = await openCmtr(cmtrPath)
-  try {
-    const out: EimageUnitInput[] = []
-    for (const ref of cmtr.units) {
-      const id = unitIdOf(ref.unitNum)
-      const peaks = cmtr.readPeaks(ref)
-      if (!peaks) {
-        warn(`${cmtrPath}: '/Spike Sorter/${ref.name}' has no Peaks table; ${id} gets no electrical image`)
-        continue
-      }
-      let spikes: Float64Array
-      assertValidSpikeTimes(cmtrPath, ref.name, params.compat === 'hdmea' ? peaks.timestampUs.subarray(0, params.spike_limit) : peaks.timestampUs)
-      if (params.compat === 'hdmea') {
-        // Peaks[:spike_limit], IncludePeak ignored, int64(t / 1e6 * rate).
-        spikes = usToSamplesLegacyTrunc(peaks.timestampUs.subarray(0, params.spike_limit), rate)
-      } else {
-        const included: number[] = []
-        for (let i = 0; i < peaks.timestampUs.length && included.length < params.spike_limit; i++) {
-          if (peaks.includePeak[i] === 1) included.push(peaks.timestampUs[i])
-        }
-        spikes = usToSamples(included, rate)
-      }
-      out.push({ id, spikes })
-    }
-    return out
-  } finally {
-    cmtr.close()
-  }
+/** The spike sets the STA uses, per unit, read in a pool worker (src-worker/mcs/eimageSpikes.ts). */
+async function eimageSpikes(params: LoadRecordingWithEimageParams, rate: number, ctx: StepContext): Promise<EimageUnitInput[]> {
+  const req: EimageSpikesRequest = { path: params.cmtr_path, compat: params.compat, spikeLimit: params.spike_limit, rate }
+  const sets = unwrap(await ctx.pool.run<EimageSpikeSets | TaskError>('mcsEimageSpikes', req, { signal: ctx.signal }), params.cmtr_path, 'CMTR')
+  for (const w of sets.warnings) ctx.warn(w)
+  return sets.units
 }
 
 function featureMetadata(
@@ -146,80 +119,78 @@ export const loadRecordingWithEimageStaStep: StepDefinition<LoadRecordingWithEim
     const post = b
 
     // Check the sensor movie and the filter before the long part starts.
-    const cmcr = await openCmcr(params.cmcr_path)
+    ctx.progress({ fraction: 0, message: `Opening ${params.cmcr_path}` })
+    const cmcr = unwrap(await ctx.pool.run<CmcrSummary | TaskError>('mcsCmcrSummary', { path: params.cmcr_path }, { signal: ctx.signal }), params.cmcr_path, 'CMCR')
+    throwIfAborted(ctx.signal)
+    const sensor = cmcr.sensor
+    if (!sensor || sensor.frames < 1) {
+      throw new FileAccessError('DATA', `${params.cmcr_path}: no sensor data (Acquisition/Sensor Data/SensorData 1 1); an electrical image needs the raw sensor movie`, { path: params.cmcr_path })
+    }
+    const rate = params.compat === 'hdmea' ? (cmcr.samplingRateEstimate ?? 20000) : cmcr.samplingRate
     try {
-      const sensor = cmcr.sensor
-      if (!sensor || sensor.frames < 1) {
-        throw new FileAccessError('DATA', `${params.cmcr_path}: no sensor data (Acquisition/Sensor Data/SensorData 1 1); an electrical image needs the raw sensor movie`, { path: params.cmcr_path })
-      }
-      const rate = params.compat === 'hdmea' ? (cmcr.samplingRateEstimate ?? 20000) : cmcr.samplingRate
-      try {
-        validateHighpass(params.cutoff_hz, rate, params.filter_order)
-      } catch (err) {
-        throw new ConfigurationError(`${STEP}: ${(err as Error).message} (sampling rate of ${params.cmcr_path})`, { parameter: 'cutoff_hz' })
-      }
-      const wanted = Math.trunc(rate * params.duration_s)
-      const totalSamples = Math.min(wanted, sensor.frames)
-      if (wanted > sensor.frames) {
-        ctx.warn(`${params.cmcr_path}: duration_s ${params.duration_s} s is longer than the sensor movie (${sensor.frames} frames = ${(sensor.frames / rate).toFixed(3)} s); using all of it`)
-      }
-      if (sensor.fromUs) {
-        ctx.warn(`${params.cmcr_path}: the sensor movie starts at ${sensor.fromUs} µs; like the Python, spike sample s is taken as sensor frame s`)
-      }
+      validateHighpass(params.cutoff_hz, rate, params.filter_order)
+    } catch (err) {
+      throw new ConfigurationError(`${STEP}: ${(err as Error).message} (sampling rate of ${params.cmcr_path})`, { parameter: 'cutoff_hz' })
+    }
+    const wanted = Math.trunc(rate * params.duration_s)
+    const totalSamples = Math.min(wanted, sensor.frames)
+    if (wanted > sensor.frames) {
+      ctx.warn(`${params.cmcr_path}: duration_s ${params.duration_s} s is longer than the sensor movie (${sensor.frames} frames = ${(sensor.frames / rate).toFixed(3)} s); using all of it`)
+    }
+    if (sensor.fromUs) {
+      ctx.warn(`${params.cmcr_path}: the sensor movie starts at ${sensor.fromUs} µs; like the Python, spike sample s is taken as sensor frame s`)
+    }
 
-      // load_recording first: its outcome is merged into ours.
-      const loadCtx: StepContext = {
-        signal: ctx.signal,
+    // load_recording first: its outcome is merged into ours.
+    const loadCtx: StepContext = {
+      signal: ctx.signal,
+      pool: ctx.pool,
+      warn: ctx.warn,
+      progress: (p) => ctx.progress({ fraction: LOAD_SHARE * p.fraction, message: p.message }),
+    }
+    const loadParams: LoadRecordingParams = { cmcr_path: params.cmcr_path, cmtr_path: params.cmtr_path, dataset_id: params.dataset_id }
+    const loaded = await loadRecordingStep.run(session, loadParams, loadCtx)
+    throwIfAborted(ctx.signal)
+
+    const units = await eimageSpikes(params, rate, ctx)
+    throwIfAborted(ctx.signal)
+    ctx.progress({ fraction: LOAD_SHARE, message: `Streaming the sensor movie for ${units.length} electrical images` })
+    const res = await computeEimageSta(
+      { cmcr: { path: params.cmcr_path, sensor }, totalSamples, samplingRate: rate, pre, post, cutoffHz: params.cutoff_hz, filterOrder: params.filter_order, mode: params.compat, units },
+      {
         pool: ctx.pool,
-        warn: ctx.warn,
-        progress: (p) => ctx.progress({ fraction: LOAD_SHARE * p.fraction, message: p.message }),
+        signal: ctx.signal,
+        onProgress: (p) =>
+          ctx.progress({
+            fraction: LOAD_SHARE + (1 - LOAD_SHARE) * p.fraction,
+            // The time left is the progress line's own (the service estimates it); not repeated here.
+            message: `Electrical images: ${(p.bytesDone / 1e6).toFixed(0)} of ${(p.bytesTotal / 1e6).toFixed(0)} MB`,
+            bytesDone: p.bytesDone,
+            bytesTotal: p.bytesTotal,
+          }),
+      },
+    )
+    throwIfAborted(ctx.signal)
+
+    const features = res.units.map((u) => {
+      if (u.divisor === 0) {
+        ctx.warn(`${u.id}: no spike inside the first ${totalSamples} samples with a whole window; its electrical image is all NaN`)
       }
-      const loadParams: LoadRecordingParams = { cmcr_path: params.cmcr_path, cmtr_path: params.cmtr_path, dataset_id: params.dataset_id }
-      const loaded = await loadRecordingStep.run(session, loadParams, loadCtx)
-      throwIfAborted(ctx.signal)
-
-      const units = await eimageSpikes(params.cmtr_path, params, rate, ctx.warn)
-      throwIfAborted(ctx.signal)
-      ctx.progress({ fraction: LOAD_SHARE, message: `Streaming the sensor movie for ${units.length} electrical images` })
-      const res = await computeEimageSta(
-        { cmcr, totalSamples, samplingRate: rate, pre, post, cutoffHz: params.cutoff_hz, filterOrder: params.filter_order, mode: params.compat, units },
-        {
-          pool: ctx.pool,
-          signal: ctx.signal,
-          onProgress: (p) =>
-            ctx.progress({
-              fraction: LOAD_SHARE + (1 - LOAD_SHARE) * p.fraction,
-              // The time left is the progress line's own (the service estimates it); not repeated here.
-              message: `Electrical images: ${(p.bytesDone / 1e6).toFixed(0)} of ${(p.bytesTotal / 1e6).toFixed(0)} MB`,
-              bytesDone: p.bytesDone,
-              bytesTotal: p.bytesTotal,
-            }),
-        },
-      )
-      throwIfAborted(ctx.signal)
-
-      const features = res.units.map((u) => {
-        if (u.divisor === 0) {
-          ctx.warn(`${u.id}: no spike inside the first ${totalSamples} samples with a whole window; its electrical image is all NaN`)
-        }
-        return {
-          id: u.id,
-          data: f32(u.sta, [pre + post, res.rows, res.cols]),
-          metadata: featureMetadata(params, rate, u.nUsed, u.nInSpan - u.nUsed),
-        }
-      })
-      const withImage = features.filter((f) => res.units.find((u) => u.id === f.id)!.divisor > 0).length
       return {
-        apply(target: PipelineSession) {
-          loaded.apply(target)
-          // Both lists come from the same .cmtr; the check only keeps apply() from ever failing halfway.
-          for (const f of features) if (target.units.children.has(f.id)) target.addFeature(f.id, 'eimage_sta', f.data, f.metadata)
-        },
-        summary: `${loaded.summary}; electrical images of ${withImage} of ${features.length} units from ${(totalSamples / rate).toFixed(1)} s (${params.compat === 'hdmea' ? 'hdmea-compatible' : 'default'} mode, ${(res.bytesRead / 1e6 / res.seconds).toFixed(0)} MB/s)`,
-        alsoCompleted: [...new Set([...(loaded.alsoCompleted ?? []), 'add_cmtr_unit_info', 'add_sys_meta_info'])],
+        id: u.id,
+        data: f32(u.sta, [pre + post, res.rows, res.cols]),
+        metadata: featureMetadata(params, rate, u.nUsed, u.nInSpan - u.nUsed),
       }
-    } finally {
-      cmcr.close()
+    })
+    const withImage = features.filter((f) => res.units.find((u) => u.id === f.id)!.divisor > 0).length
+    return {
+      apply(target: PipelineSession) {
+        loaded.apply(target)
+        // Both lists come from the same .cmtr; the check only keeps apply() from ever failing halfway.
+        for (const f of features) if (target.units.children.has(f.id)) target.addFeature(f.id, 'eimage_sta', f.data, f.metadata)
+      },
+      summary: `${loaded.summary}; electrical images of ${withImage} of ${features.length} units from ${(totalSamples / rate).toFixed(1)} s (${params.compat === 'hdmea' ? 'hdmea-compatible' : 'default'} mode, ${(res.bytesRead / 1e6 / res.seconds).toFixed(0)} MB/s)`,
+      alsoCompleted: [...new Set([...(loaded.alsoCompleted ?? []), 'add_cmtr_unit_info', 'add_sys_meta_info'])],
     }
   },
 }

@@ -1,15 +1,16 @@
-// The streamed electrical-image STA: one sequential reader fills two SharedArrayBuffer slabs in turn
-// (the next slab is read while the workers filter the current one); each worker task handles one
-// electrode range of one slab, with that range's filter state and per-unit accumulators kept in its
-// own SharedArrayBuffer. Memory is two slabs, one heap read buffer and the ranges' state, whatever
-// the recording length (eimageMemoryBound).
+// The streamed electrical-image STA, coordinated from the main thread: a sensor reader thread
+// (readerThread.ts) fills two slabs of one shared store in turn (the next slab is read while the
+// workers filter the current one); each worker task handles one electrode range of one slab, with that
+// range's filter state and per-unit accumulators kept in the same store. The main thread only plans,
+// dispatches and waits: it makes no HDF5 call. Memory is two slabs, the reader's heap read buffer and
+// the ranges' state, whatever the recording length (eimageMemoryBound).
 
 import { CancelledError } from '../../src-shared/errors'
 import { butterworthHighpassSos } from '../dsp/butterworth'
-import type { CmcrFile } from '../mcs/cmcrReader'
+import type { SensorInfo } from '../mcs/cmcrReader'
 import type { EimageFinishTask, EimageSlabDone, EimageSlabTask } from '../tasks/eimageTasks'
 import { DEFAULT_SLAB_BYTES, RANGES_PER_THREAD, electrodeRanges, planSegments, planSlabs, slabFramesFor, type EimageMode } from './plan'
-import { openSensorSlabs } from './sensorSlabs'
+import { type OpenSensorReader, openSensorReader } from './readerThread'
 import { osThreadId } from './osThread'
 import { kernelsFor, sharedMemory } from './wasmKernels'
 import { BLOCK_ELECTRODES, PARTIAL_SUM_WINDOWS, layoutFor, rangeBuffers, rangeBytes, spikeTable, zeroPhases, type PhaseTimes, type RangeLayout } from './streamingRange'
@@ -27,7 +28,8 @@ export interface EimageUnitInput {
 }
 
 export interface EimageRequest {
-  cmcr: CmcrFile
+  /** The .cmcr and its sensor dataset (an opened CmcrFile fits; only these two are used). */
+  cmcr: { path: string; sensor: SensorInfo | null }
   /** Samples [0, totalSamples) of the sensor movie are used. */
   totalSamples: number
   /** Rate used for the hdmea chunk length (10 s). */
@@ -53,10 +55,14 @@ export interface EimageRequest {
 export interface EimageProfile {
   /** Worker threads by OS thread id (osThread.ts): their phases inside processSlab. */
   workers: Record<string, PhaseTimes>
-  /** Main thread: reading slabs (HDF5 read and the copy into the shared slab), and waiting for the workers. */
+  /** Reader thread: reading slabs (HDF5 read and the copy into the shared slab), wall time. */
   read: number
+  /** Main thread: waiting for the workers and the next slab's read. */
   wait: number
   mainThread: number | null
+  /** The reader thread's OS thread id and its CPU ms, which it reports as it ends (it is gone when the benchmark looks). */
+  readerThread: number | null
+  readerCpu: number | null
 }
 
 export interface EimageProgress {
@@ -95,12 +101,14 @@ export interface EimageRunOptions {
   pool: EimagePool
   signal?: AbortSignal
   onProgress?: (p: EimageProgress) => void
+  /** How slabs are read; default: a sensor reader thread of this run (readerThread.ts). */
+  openReader?: OpenSensorReader
 }
 
 /** Bytes the run holds at most, independent of the recording length (docs/eimage.md). */
 export function eimageMemoryBound(slabFrames: number, frameSize: number, layouts: RangeLayout[], spikeCount: number, nUnits: number): number {
   const slab = slabFrames * frameSize * 2
-  // Two shared slabs, the reused HDF5 heap read buffer, every range's state, the spike table.
+  // Two shared slabs, the reader thread's reused HDF5 heap read buffer, every range's state, the spike table.
   return 3 * slab + layouts.reduce((n, l) => n + rangeBytes(l), 0) + 8 * spikeCount + 4 * (nUnits + 1)
 }
 
@@ -145,20 +153,22 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
   const memory = req.plainLoops ? null : sharedMemory(storeBytes)
   const store: WebAssembly.Memory | SharedArrayBuffer = memory && kernelsFor(memory) ? memory : new SharedArrayBuffer(storeBytes)
   const storeBuffer = store instanceof WebAssembly.Memory ? store.buffer : store
-  const slabViews = slabOffsets.map((o) => new Int16Array(storeBuffer, o, slabFrames * frameSize))
   const sosRows = sos.map((r) => Array.from(r))
 
   const bytesTotal = slabs.reduce((n, s) => n + (s.to - s.from) * frameSize * 2, 0)
   let bytesDone = 0
   let simd = false
-  const profile: EimageProfile | undefined = req.profile ? { workers: {}, read: 0, wait: 0, mainThread: osThreadId() } : undefined
-  const source = await openSensorSlabs(req.cmcr, slabFrames)
+  const profile: EimageProfile | undefined = req.profile ? { workers: {}, read: 0, wait: 0, mainThread: osThreadId(), readerThread: null, readerCpu: null } : undefined
+  const cancelled = () => new CancelledError('Electrical-image STA cancelled; the session is unchanged')
+  if (opts.signal?.aborted) throw cancelled()
+  const reader = await (opts.openReader ?? openSensorReader)({ path: req.cmcr.path, sensor, maxFrames: slabFrames, store, signal: opts.signal })
+  if (profile) profile.readerThread = reader.thread
+  let finished = false
   try {
-    const read = (k: number) => {
+    const read = async (k: number) => {
       const s = slabs[k]
-      const t0 = performance.now()
-      source.readInto(s.from, s.to, slabViews[k % 2])
-      if (profile) profile.read += performance.now() - t0
+      const ms = await reader.read(s.from, s.to, slabOffsets[k % 2])
+      if (profile) profile.read += ms
     }
     const dispatch = (k: number) => {
       const s = slabs[k]
@@ -182,22 +192,18 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
         }),
       )
     }
-    if (slabs.length > 0) read(0)
+    if (slabs.length > 0) await untilAborted(read(0), opts.signal, cancelled)
     for (let k = 0; k < slabs.length; k++) {
-      if (opts.signal?.aborted) throw new CancelledError('Electrical-image STA cancelled; the session is unchanged')
+      if (opts.signal?.aborted) throw cancelled()
+      // The workers filter slab k while the reader thread fills the other slab with k + 1.
       const running = dispatch(k)
-      // Let the task messages go out before the (synchronous) read of the next slab.
-      await new Promise((r) => setImmediate(r))
-      let readError: unknown
-      if (k + 1 < slabs.length) {
-        try {
-          read(k + 1)
-        } catch (err) {
-          readError = err
-        }
-      }
+      const reading = k + 1 < slabs.length ? read(k + 1) : Promise.resolve()
       const w0 = performance.now()
-      const done = await running
+      // Both settle before anything is thrown (a failed read never leaves workers on the store unawaited),
+      // unless the run is cancelled: then nothing more is awaited.
+      const [ran, readOutcome] = await untilAborted(Promise.allSettled([running, reading]), opts.signal, cancelled)
+      if (ran.status === 'rejected') throw ran.reason
+      const done = ran.value
       if (profile) {
         profile.wait += performance.now() - w0
         for (const d of done) {
@@ -207,7 +213,7 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
         }
       }
       simd = done.every((d) => d.simd)
-      if (readError) throw readError
+      if (readOutcome.status === 'rejected') throw readOutcome.reason
       bytesDone += (slabs[k].to - slabs[k].from) * frameSize * 2
       const elapsed = (performance.now() - started) / 1000
       opts.onProgress?.({
@@ -217,10 +223,13 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
         etaSeconds: bytesDone > 0 ? (elapsed * (bytesTotal - bytesDone)) / bytesDone : null,
       })
     }
+    const readerCpu = await untilAborted(reader.close(), opts.signal, cancelled)
+    if (profile) profile.readerCpu = readerCpu
+    finished = true
   } finally {
-    source.close()
+    if (!finished) reader.abandon()
   }
-  if (opts.signal?.aborted) throw new CancelledError('Electrical-image STA cancelled; the session is unchanged')
+  if (opts.signal?.aborted) throw cancelled()
 
   const rows = sensor.rows
   const cols = sensor.cols
@@ -257,4 +266,33 @@ export async function computeEimageSta(req: EimageRequest, opts: EimageRunOption
     simd,
     profile,
   }
+}
+
+/**
+ * `work`, or a rejection with makeError() as soon as `signal` aborts, without waiting for `work` (whose
+ * own outcome is then ignored).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, makeError: () => Error): Promise<T> {
+  if (!signal) return work
+  if (signal.aborted) {
+    work.catch(() => undefined)
+    return Promise.reject(makeError())
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => undefined)
+      reject(makeError())
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }

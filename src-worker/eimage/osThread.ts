@@ -3,7 +3,7 @@
 // the threads sleep the figure is exact) and splits a worker's CPU time over the phases by their
 // wall-time shares. Linux only; null elsewhere.
 
-import { readlinkSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
 
 let cached: number | null | undefined
 
@@ -18,4 +18,17 @@ export function osThreadId(): number | null {
     }
   }
   return cached
+}
+
+/**
+ * CPU milliseconds this thread has run so far (/proc/thread-self/schedstat), or null off Linux. A
+ * thread that ends before the benchmark looks (the sensor reader) reports its own figure this way.
+ */
+export function threadCpuMs(): number | null {
+  try {
+    const ns = Number.parseInt(readFileSync('/proc/thread-self/schedstat', 'latin1'), 10)
+    return Number.isFinite(ns) ? ns / 1e6 : null
+  } catch {
+    return null
+  }
 }

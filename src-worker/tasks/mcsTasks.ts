@@ -1,23 +1,15 @@
 // Worker tasks of load_recording: summaries of the .cmcr/.cmtr, the light reference with frame
-// detection, and batches of units. Errors travel back as plain data ({ error }) because a thrown
-// error loses its code and path when it crosses the thread boundary.
+// detection, and batches of units; and the spike sets of load_recording_with_eimage_sta. Errors travel
+// back as plain data ({ error }) because a thrown error loses its code and path when it crosses the
+// thread boundary.
 
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { WorkbenchError } from '../../src-shared/errors'
 import type { CmtrUnitRef } from '../mcs/cmtrReader'
+import { type TaskResult, asTaskError } from './taskError'
+import { type EimageSpikeSets, type EimageSpikesRequest, readEimageSpikes } from '../mcs/eimageSpikes'
 import { type CmcrSummary, type CmtrSummary, type LightResult, type UnitResult, collectBuffers, loadLight, loadUnits, summariseCmcr, summariseCmtr } from '../mcs/recordingLoad'
 
-export interface TaskError {
-  error: { code: string; message: string; path?: string; name: string }
-}
-
-export type TaskResult<T> = T | TaskError
-
-function asTaskError(err: unknown): TaskError {
-  if (err instanceof WorkbenchError) return { error: { code: err.code, message: err.message, path: err.path, name: err.name } }
-  const e = err as Error
-  return { error: { code: 'ERROR', message: e?.message ?? String(err), name: e?.name ?? 'Error' } }
-}
+export type { TaskError, TaskResult } from './taskError'
 
 export async function mcsCmcrSummary(args: { path: string }): Promise<TaskResult<CmcrSummary>> {
   try {
@@ -57,4 +49,15 @@ export async function mcsLoadUnits(args: { path: string; units: CmtrUnitRef[]; r
   const buffers = new Set<ArrayBuffer>()
   for (const u of units) collectBuffers(u.node, buffers)
   return move({ [transferableSymbol]: [...buffers], [valueSymbol]: { units } } as any)
+}
+
+/** The electrical image's spike set of every unit (src-worker/mcs/eimageSpikes.ts). */
+export async function mcsEimageSpikes(args: EimageSpikesRequest) {
+  let sets: EimageSpikeSets
+  try {
+    sets = await readEimageSpikes(args)
+  } catch (err) {
+    return asTaskError(err)
+  }
+  return move({ [transferableSymbol]: sets.units.map((u) => u.spikes.buffer), [valueSymbol]: sets } as any)
 }
