@@ -21,6 +21,7 @@ export default tseslint.config(
     rules: {
       'layers/imports': 'error',
       'layers/no-sync-fs': 'error',
+      'layers/no-hdf5-on-main': 'error',
       // Typed step tables (StepDefinition<any>) and worker transfer objects use `any` on purpose; the
       // type checker runs in strict mode.
       '@typescript-eslint/no-explicit-any': 'off',

@@ -3,8 +3,12 @@
 //    dynamic import() and require() with a literal source.
 //  - layers/no-sync-fs: no synchronous fs calls in code that runs in the app's main process while the
 //    user works (a blocked event loop freezes the window and the web host).
+//  - layers/no-hdf5-on-main: no h5wasm on the main thread: src-main never loads h5wasm or the src-worker
+//    modules that read or write HDF5, not even through another src-worker module (a slow or hung file
+//    share would freeze every window). They run in worker threads: pool tasks, the sensor reader thread.
 // Plain JavaScript so eslint.config.js loads it without a TypeScript loader.
 
+import { existsSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, relative, resolve, sep } from 'node:path'
 
@@ -14,9 +18,10 @@ const NODE_BUILTINS = new Set(builtinModules)
 
 /**
  * The src-worker modules the main process may import: the pool's task entry points (types and the task
- * names the pool calls) and modules that are pure computation or the readers the steps run on the main
- * thread for small reads. Anything else in src-worker runs only inside the pool. Adding a module here is
- * a decision: say why in the commit.
+ * names the pool calls), modules that are pure computation, and the eimage coordination (engine.ts, which
+ * starts the run's reader thread). Anything else in src-worker runs only in worker threads. Adding a
+ * module here is a decision: say why in the commit. Whatever is listed, layers/no-hdf5-on-main still
+ * refuses a module that loads HDF5.
  */
 export const MAIN_MAY_IMPORT_FROM_WORKER = [
   'src-worker/tasks/mcsTasks.ts',
@@ -30,16 +35,18 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
   'src-worker/dsp/butterworth.ts',
   'src-worker/dsp/percentile.ts',
   'src-worker/npy.ts',
-  'src-worker/hdf5/h5wasmModule.ts',
-  'src-worker/mcs/cmcrReader.ts',
-  'src-worker/mcs/cmtrReader.ts',
-  'src-worker/mcs/h5util.ts',
-  'src-worker/mcs/recordingLoad.ts',
   'src-worker/eimage/engine.ts',
   'src-worker/eimage/plan.ts',
-  'src-worker/synthetic/generator.ts',
-  'src-worker/synthetic/syntheticModel.ts',
 ]
+
+/** The src-worker modules that read or write HDF5 (folders end in '/'): worker threads only. */
+export const HDF5_MODULES = ['src-worker/mcs/', 'src-worker/hdf5/', 'src-worker/synthetic/', 'src-worker/eimage/sensorSlabs.ts', 'src-worker/sensorReader.ts']
+
+/**
+ * The src-main code that may still load h5wasm: the archive codec (issue 12 moves it into HDF5 threads
+ * of its own, started from here).
+ */
+export const MAIN_MAY_USE_HDF5 = ['src-main/archive/']
 
 /** src-shared modules the renderer may import at run time (pure, small); the rest only with `import type`. */
 export const RENDERER_MAY_IMPORT_FROM_SHARED = ['src-shared/wire.ts', 'src-shared/errors.ts', 'src-shared/batchModel.ts', 'src-shared/tree.ts', 'src-shared/unsavedWork.ts']
@@ -96,7 +103,8 @@ function checkTarget(fromLayer, target, node) {
       return `the renderer imports ${target} only with 'import type' (run-time imports from src-shared: ${RENDERER_MAY_IMPORT_FROM_SHARED.join(', ')})`
     case 'src-main':
       if (toLayer === 'src-renderer') return `src-main never imports the renderer: ${target}`
-      if (toLayer === 'src-worker' && !isTypeOnly(node) && !MAIN_MAY_IMPORT_FROM_WORKER.includes(target)) {
+      // HDF5 modules are layers/no-hdf5-on-main's to report.
+      if (toLayer === 'src-worker' && !isTypeOnly(node) && !MAIN_MAY_IMPORT_FROM_WORKER.includes(target) && !isHdf5Module(target)) {
         return `src-main imports src-worker only through the task entry points and the pure modules listed in scripts/lint/layers.js: ${target}`
       }
       return null
@@ -128,6 +136,103 @@ const importsRule = {
       ExportAllDeclaration: (node) => check(node, node.source),
       ImportExpression: (node) => check(node, node.source),
       TSImportType: (node) => check({ type: 'TSImportType', importKind: 'type' }, node.argument?.literal ?? node.argument),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node, node.arguments[0])
+      },
+    }
+  },
+}
+
+const isHdf5Module = (rel) => HDF5_MODULES.some((m) => (m.endsWith('/') ? rel.startsWith(m) : rel === m))
+const isH5wasm = (source) => source === 'h5wasm' || source.startsWith('h5wasm/')
+
+/** Value imports of a TypeScript source, by regular expression (enough for this code base's import style). */
+function valueImports(source) {
+  const out = []
+  const re = /^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm
+  for (const m of source.matchAll(re)) {
+    if (m[4]) {
+      out.push(m[4])
+      continue
+    }
+    if (m[1]) continue
+    const braces = /^\{([\s\S]*)\}$/.exec(m[2].trim())
+    if (braces) {
+      const names = braces[1].split(',').map((n) => n.trim()).filter(Boolean)
+      if (names.length > 0 && names.every((n) => n.startsWith('type '))) continue
+    }
+    out.push(m[3])
+  }
+  return out
+}
+
+/** Repository file of a relative import from `fromRel`, or null when it does not exist. */
+function sourceFile(fromRel, source) {
+  const base = repoPath(resolve(ROOT, dirname(fromRel), source))
+  for (const candidate of [base, `${base}.ts`, `${base}/index.ts`]) if (/\.ts$/.test(candidate) && existsSync(resolve(ROOT, candidate))) return candidate
+  return null
+}
+
+const hdf5Chains = new Map()
+
+/**
+ * The import chain by which the src-worker module `rel` loads HDF5 at run time (['a.ts', 'b.ts',
+ * 'h5wasm/node']), or null when it does not. Follows value imports within src-worker.
+ */
+export function hdf5Chain(rel, visiting = new Set()) {
+  if (hdf5Chains.has(rel)) return hdf5Chains.get(rel)
+  if (isHdf5Module(rel)) return [rel]
+  if (visiting.has(rel)) return null
+  visiting.add(rel)
+  let chain = null
+  let text = ''
+  try {
+    text = readFileSync(resolve(ROOT, rel), 'utf8')
+  } catch {
+    text = ''
+  }
+  for (const source of valueImports(text)) {
+    if (isH5wasm(source)) chain = [rel, source]
+    else if (source.startsWith('.')) {
+      const next = sourceFile(rel, source)
+      const sub = next && layerOf(next) === 'src-worker' ? hdf5Chain(next, visiting) : null
+      if (sub) chain = [rel, ...sub]
+    }
+    if (chain) break
+  }
+  visiting.delete(rel)
+  hdf5Chains.set(rel, chain)
+  return chain
+}
+
+const noHdf5OnMainRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'No h5wasm on the main thread: HDF5 runs in worker threads the main process owns' },
+    schema: [],
+  },
+  create(context) {
+    const fromRel = repoPath(context.filename)
+    if (layerOf(fromRel) !== 'src-main' || MAIN_MAY_USE_HDF5.some((m) => fromRel.startsWith(m))) return {}
+    const why = 'HDF5 runs in worker threads (pool tasks in src-worker/tasks, the sensor reader thread), never on the main thread, where a slow or hung file share would freeze every window'
+    const check = (node, sourceNode) => {
+      if (!sourceNode || sourceNode.type !== 'Literal' || typeof sourceNode.value !== 'string' || isTypeOnly(node)) return
+      const source = sourceNode.value
+      let problem = null
+      if (isH5wasm(source)) problem = `'${source}' in src-main: ${why}`
+      else if (source.startsWith('.')) {
+        const target = importedFile(context.filename, source)
+        if (layerOf(target) !== 'src-worker') return
+        const chain = isHdf5Module(target) ? [target] : hdf5Chain(sourceFile(fromRel, source) ?? target)
+        if (chain) problem = `${chain.join(' -> ')} loads HDF5 on the main thread: ${why}; import its types only, or run it as a task`
+      }
+      if (problem) context.report({ node: sourceNode, message: problem })
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source),
+      ExportNamedDeclaration: (node) => check(node, node.source),
+      ExportAllDeclaration: (node) => check(node, node.source),
+      ImportExpression: (node) => check(node, node.source),
       CallExpression: (node) => {
         if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node, node.arguments[0])
       },
@@ -176,5 +281,5 @@ const noSyncFsRule = {
 
 export default {
   meta: { name: 'layers' },
-  rules: { imports: importsRule, 'no-sync-fs': noSyncFsRule },
+  rules: { imports: importsRule, 'no-sync-fs': noSyncFsRule, 'no-hdf5-on-main': noHdf5OnMainRule },
 }

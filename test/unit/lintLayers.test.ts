@@ -59,3 +59,28 @@ describe('layers/no-sync-fs', () => {
     expect(await layerProblems('src-main/archive/x.ts', "import { readFile } from 'node:fs/promises'\nexport const a = readFile('x')\n")).toEqual([])
   })
 })
+
+describe('layers/no-hdf5-on-main', () => {
+  const hdf5 = async (file: string, code: string) => (await layerProblems(file, code)).filter((m) => m.includes('HDF5 runs in worker threads'))
+
+  it('refuses h5wasm and the HDF5 readers in src-main, also through another src-worker module', async () => {
+    expect(await hdf5('src-main/workbench/x.ts', "import h5wasm from 'h5wasm/node'\nexport { h5wasm }\n")).toHaveLength(1)
+    expect(await hdf5('src-main/steps/x.ts', "const m = await import('h5wasm')\nexport { m }\n")).toHaveLength(1)
+    const [direct] = await hdf5('src-main/steps/x.ts', "import { openCmcr } from '../../src-worker/mcs/cmcrReader'\nexport { openCmcr }\n")
+    expect(direct).toContain('src-worker/mcs/cmcrReader.ts loads HDF5 on the main thread')
+    expect(await hdf5('src-main/x.ts', "import { generateRecording } from '../src-worker/synthetic/generator'\nexport { generateRecording }\n")).toHaveLength(1)
+    expect(await hdf5('src-main/steps/x.ts', "import { openSensorSlabs } from '../../src-worker/eimage/sensorSlabs'\nexport { openSensorSlabs }\n")).toHaveLength(1)
+    // A task module is listed for its names and types; loading it would bring the readers in with it.
+    const [through] = await hdf5('src-main/steps/x.ts', "import { mcsLoadUnits } from '../../src-worker/tasks/mcsTasks'\nexport { mcsLoadUnits }\n")
+    expect(through).toMatch(/^src-worker\/tasks\/mcsTasks\.ts -> src-worker\/mcs\/\w+\.ts loads HDF5 on the main thread/)
+  })
+
+  it('lets src-main import their types, the eimage engine (its reader is a thread), and the archive codec use h5wasm', async () => {
+    expect(await hdf5('src-main/steps/x.ts', "import type { CmcrFile } from '../../src-worker/mcs/cmcrReader'\nexport type { CmcrFile }\n")).toEqual([])
+    expect(await hdf5('src-main/steps/x.ts', "import { type CmcrSummary } from '../../src-worker/mcs/recordingLoad'\nexport type { CmcrSummary }\n")).toEqual([])
+    expect(await hdf5('src-main/steps/x.ts', "import { computeEimageSta } from '../../src-worker/eimage/engine'\nexport { computeEimageSta }\n")).toEqual([])
+    expect(await hdf5('src-main/archive/x.ts', "import h5wasm from 'h5wasm/node'\nimport { h5wasmReady } from '../../src-worker/hdf5/h5wasmModule'\nexport { h5wasm, h5wasmReady }\n")).toEqual([])
+    // Worker code itself may use HDF5.
+    expect(await hdf5('src-worker/mcs/x.ts', "import h5wasm from 'h5wasm/node'\nexport { h5wasm }\n")).toEqual([])
+  })
+})
