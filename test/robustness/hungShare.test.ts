@@ -1,0 +1,271 @@
+// A recording on a share that stops answering: the backend keeps answering and Cancel works.
+//
+// The recording is a pair of FIFOs named like a .cmcr and its .cmtr: opening one for reading waits for
+// a writer that never comes, as a read from a hung network share waits for the server. The real web
+// host (node out/main/web.js, the backend of the browser mode, the same service as the desktop app's)
+// runs in a child process; while a step is stuck on the FIFO, this test sends a cheap request every
+// ~20 ms and asserts each round trip stays under 100 ms (issue 12), then cancels and asserts the step
+// ends cancelled with the session unchanged. At the end the FIFOs are opened for writing and closed,
+// so every thread still waiting on them gets end-of-file and the host can exit.
+//
+// Those steps get stuck in a pool task (the .cmcr summary comes first). The sensor reader thread of the
+// electrical-image engine is tested on its own, in this process: stuck opening the .cmcr, it must leave
+// the main thread's event loop free and let Cancel end the run at once.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createTaskPool } from '../../src-main/pool/taskPool'
+import type { JobFinished, JobInfo, SessionSnapshot } from '../../src-shared/contract'
+import { CancelledError } from '../../src-shared/errors'
+import { computeEimageSta } from '../../src-worker/eimage/engine'
+import type { SensorInfo } from '../../src-worker/mcs/cmcrReader'
+
+const WEB_JS = resolve(import.meta.dirname, '../../out/main/web.js')
+/** The issue's bound on a request round trip while a read hangs. */
+const MAX_ROUND_TRIP_MS = 100
+const PROBE_MS = 1500
+/** A request that takes longer than this counts as this long (the old code never answered at all). */
+const REQUEST_TIMEOUT_MS = 5000
+
+let dir: string
+let cmcr: string
+let cmtr: string
+let child: ChildProcess
+let base: string
+let token: string
+let socket: WebSocket
+const finished: JobFinished[] = []
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function request<T>(name: string, params: unknown = {}): Promise<T> {
+  const res = await fetch(`${base}/api/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-workbench-token': token },
+    body: JSON.stringify(params),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  }).catch((err) => {
+    throw new Error(`${name}: the backend did not answer within ${REQUEST_TIMEOUT_MS} ms (${err.name})`)
+  })
+  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } }
+  if (!body.ok) throw new Error(`${name}: ${body.error?.message}`)
+  return body.result as T
+}
+
+/** Threads of the host waiting in the kernel for a FIFO's other end (Linux /proc); null if not shown. */
+function threadsWaitingOnFifo(pid: number): number | null {
+  let shown = false
+  let n = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let wchan = ''
+    try {
+      wchan = readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8').trim()
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    if (wchan && wchan !== '0') shown = true
+    if (wchan === 'wait_for_partner') n++
+  }
+  return shown ? n : null
+}
+
+/** Waits until a thread of process `pid` is stuck opening a FIFO (or, where /proc does not say, a moment). */
+async function untilStuck(pid: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const n = threadsWaitingOnFifo(pid)
+    if (n === null) return sleep(500)
+    if (n > 0) return
+    await sleep(50)
+  }
+  throw new Error(`no thread of process ${pid} waited on the FIFO within 10 s`)
+}
+
+/** Cheap requests every ~20 ms for PROBE_MS; the round trip of each (REQUEST_TIMEOUT_MS if unanswered). */
+async function probeRoundTrips(): Promise<number[]> {
+  const trips: number[] = []
+  const end = performance.now() + PROBE_MS
+  while (performance.now() < end) {
+    const t0 = performance.now()
+    await request('session.get').catch(() => undefined)
+    trips.push(Math.min(REQUEST_TIMEOUT_MS, performance.now() - t0))
+    await sleep(20)
+  }
+  return trips
+}
+
+async function finishedEvent(jobId: string): Promise<JobFinished> {
+  for (let i = 0; i < 200; i++) {
+    const e = finished.find((f) => f.jobId === jobId)
+    if (e) return e
+    await sleep(50)
+  }
+  throw new Error(`job ${jobId} did not finish within 10 s of its cancel`)
+}
+
+/** Gives every thread of `pid` waiting on the FIFOs a writer that closes at once: they read end-of-file. */
+async function releaseFifos(fifos: string[], pid: number | undefined): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    for (const fifo of fifos) {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+      } catch {
+        // ENXIO: nobody has it open for reading right now
+      }
+    }
+    if (pid === undefined || (pid === child?.pid && child.exitCode !== null) || threadsWaitingOnFifo(pid) === 0) return
+    await sleep(50)
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hung-share-'))
+  cmcr = join(dir, 'hung.cmcr')
+  cmtr = join(dir, 'hung.cmtr')
+  execFileSync('mkfifo', [cmcr, cmtr])
+  child = spawn(process.execPath, [WEB_JS, '--workdir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += String(d)))
+  child.stderr!.on('data', (d) => (out += String(d)))
+  const url = await new Promise<URL>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web host did not start within 30 s:\n${out}`)), 30_000)
+    child.stdout!.on('data', () => {
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(new URL(m[1]))
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${out}`)))
+  })
+  base = `${url.protocol}//${url.host}`
+  token = url.searchParams.get('token')!
+  socket = new WebSocket(`ws://${url.host}/ws`, ['workbench', `workbench.token.${token}`])
+  socket.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as { event: string; payload: unknown }
+    if (msg.event === 'job.finished') finished.push(msg.payload as JobFinished)
+  })
+  await new Promise<void>((r, reject) => {
+    socket.once('open', () => r())
+    socket.once('error', reject)
+  })
+}, 60_000)
+
+afterAll(async () => {
+  socket?.close()
+  if (cmcr) await releaseFifos([cmcr, cmtr], child?.pid)
+  if (child && child.exitCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    await exited
+    clearTimeout(timer)
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true })
+}, 60_000)
+
+describe('a recording whose reads never answer (FIFOs named like a .cmcr and its .cmtr)', () => {
+  let before: SessionSnapshot
+
+  it('opens as a session (only its names and kinds are checked)', async () => {
+    before = await request<SessionSnapshot>('session.open', { cmcrPath: cmcr, cmtrPath: cmtr })
+    expect(before.unitCount).toBe(0)
+    expect(before.completedSteps).toEqual([])
+  })
+
+  for (const stepId of ['load_recording_with_eimage_sta', 'load_recording']) {
+    it(`${stepId}: requests are answered within ${MAX_ROUND_TRIP_MS} ms while it hangs, and Cancel ends it with the session unchanged`, async () => {
+      const job = await request<JobInfo>('step.run', { stepId, params: { cmcr_path: cmcr, cmtr_path: cmtr } })
+      await untilStuck(child.pid!)
+      const trips = await probeRoundTrips()
+      // Still running: the step really is waiting on the file, it did not fail early.
+      expect(finished.find((f) => f.jobId === job.jobId)).toBeUndefined()
+      expect((await request<SessionSnapshot>('session.get')).runningJob?.jobId).toBe(job.jobId)
+      expect(trips.length).toBeGreaterThan(10)
+      expect(Math.max(...trips)).toBeLessThan(MAX_ROUND_TRIP_MS)
+
+      expect(await request('job.cancel', { jobId: job.jobId })).toEqual({ cancelled: true })
+      const end = await finishedEvent(job.jobId)
+      expect(end.status).toBe('cancelled')
+      const after = await request<SessionSnapshot>('session.get')
+      expect(after.runningJob).toBeNull()
+      expect(after.datasetId).toBe(before.datasetId)
+      expect(after.unitCount).toBe(0)
+      expect(after.completedSteps).toEqual([])
+      expect(after.warnings).toEqual(before.warnings)
+      expect(after.modifiedSinceSave).toBe(before.modifiedSinceSave)
+
+      // The share answers again (end-of-file): the abandoned threads get it and end.
+      await releaseFifos([cmcr, cmtr], child.pid)
+      expect(threadsWaitingOnFifo(child.pid!) ?? 0).toBe(0)
+    }, 60_000)
+  }
+
+  it('exits cleanly afterwards: no thread is left stuck', async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  }, 60_000)
+})
+
+describe('the eimage sensor reader thread stuck opening its .cmcr', () => {
+  const SENSOR: SensorInfo = {
+    path: '/Acquisition/Sensor Data/SensorData 1 1',
+    frames: 2000,
+    rows: 65,
+    cols: 65,
+    dtype: '<h',
+    axisOrder: 'time,col,row',
+    shape: [2000, 65, 65],
+    fromUs: null,
+    tickUs: 50,
+  }
+
+  it(`keeps the main thread's event loop turning (gaps under ${MAX_ROUND_TRIP_MS} ms) and ends the run at once on cancel`, async () => {
+    const fifo = join(dir, 'reader.cmcr')
+    execFileSync('mkfifo', [fifo])
+    // Frees this process after 20 s should the read run on the main thread (as it once did), so the
+    // test fails instead of hanging.
+    const watchdog = spawn('timeout', ['60', 'sh', '-c', 'sleep 20 && exec 3>"$0"', fifo], { stdio: 'ignore' })
+    const pool = createTaskPool({ threads: 1 })
+    try {
+      const ac = new AbortController()
+      const run = computeEimageSta(
+        { cmcr: { path: fifo, sensor: SENSOR }, totalSamples: 2000, samplingRate: 20000, pre: 10, post: 40, cutoffHz: 100, filterOrder: 2, mode: 'none', units: [{ id: 'unit_001', spikes: [100, 900] }], slabBytes: 1 << 20 },
+        { pool, signal: ac.signal },
+      )
+      run.catch(() => undefined)
+      // From the end of the run's synchronous set-up (planning, starting the thread): the file is opened
+      // after it, on the main thread in the old engine.
+      const ticks: number[] = []
+      const timer = setInterval(() => ticks.push(performance.now()), 10)
+      const t0 = performance.now()
+      const stuck = await untilStuck(process.pid).then(
+        () => true,
+        () => false,
+      )
+      await sleep(PROBE_MS)
+      clearInterval(timer)
+      const points = [t0, ...ticks, performance.now()]
+      const longestGap = Math.max(...points.slice(1).map((t, i) => t - points[i]))
+      expect(longestGap).toBeLessThan(MAX_ROUND_TRIP_MS)
+      expect(stuck).toBe(true)
+
+      let settled = false
+      run.finally(() => (settled = true)).catch(() => undefined)
+      ac.abort()
+      // Rejected within the same turn of the event loop: nothing waits for the stuck thread.
+      await sleep(0)
+      expect(settled).toBe(true)
+      await expect(run).rejects.toBeInstanceOf(CancelledError)
+
+      await releaseFifos([fifo], process.pid)
+      expect(threadsWaitingOnFifo(process.pid) ?? 0).toBe(0)
+    } finally {
+      watchdog.kill()
+      await pool.destroy()
+    }
+  }, 60_000)
+})
