@@ -49,7 +49,10 @@ function walk(dir, base = dir) {
   return out
 }
 
-/** out/main/task.js and every chunk it imports (relative imports, transitively), and the packages they import. */
+/**
+ * The thread entries (out/main/task.js, out/main/sensorReader.js) and every chunk they import (relative
+ * imports, transitively), and the packages they import.
+ */
 function workerClosure() {
   const files = new Set()
   const packages = new Set()
@@ -66,6 +69,7 @@ function workerClosure() {
     }
   }
   visit('out/main/task.js')
+  visit('out/main/sensorReader.js')
   return { files: [...files], packages: [...packages] }
 }
 
@@ -175,6 +179,14 @@ async function main() {
       fail(`the worker entry does not load from app.asar.unpacked alone:\n${probe.stderr}`, work)
     }
     say(`worker entry loads from app.asar.unpacked alone (${probe.stdout.trim()} task exports)`)
+    // The eimage sensor reader thread starts from app.asar.unpacked alone and answers (asked to close at once).
+    const readerFile = join(resourcesPath, 'app.asar.unpacked', 'out/main/sensorReader.js')
+    const readerScript = `import { Worker } from 'node:worker_threads'; const w = new Worker(${JSON.stringify(readerFile)}, { execArgv: [] }); w.on('error', (e) => { console.error(e); process.exit(1) }); w.on('message', (m) => console.log(m.type)); w.postMessage({ type: 'close' })`
+    const readerProbe = spawnSync(process.execPath, ['--input-type=module', '-e', readerScript], { cwd: runDir, env, encoding: 'utf8' })
+    if (readerProbe.status !== 0 || readerProbe.stdout.trim() !== 'closed') {
+      fail(`the sensor reader thread does not start from app.asar.unpacked alone:\n${readerProbe.stderr}${readerProbe.stdout}`, work)
+    }
+    say('sensor reader thread starts from app.asar.unpacked alone')
 
     if (process.env.PACK_CHECK_SKIP_DEMO === '1') {
       say('demo run skipped (PACK_CHECK_SKIP_DEMO=1)')

@@ -163,7 +163,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     mkdirSync(join(out, 'checkpoints'), { recursive: true })
     currentStep = 'preparing the demo recording'
     process.stderr.write(`demo: preparing the demo recording in ${join(out, 'recording')}\n`)
-    const demo = await ensureDemoRecording(join(out, 'recording'))
+    const demo = await ensureDemoRecording(join(out, 'recording'), { pool: warmPool })
     if (controller.signal.aborted) throw new CancelledError()
     currentStep = 'creating the session'
     session = createSession({ cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath, outputDir: out })

@@ -76,7 +76,10 @@ function threadsWaitingOnFifo(pid: number): number | null {
 async function untilStuck(pid: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const n = threadsWaitingOnFifo(pid)
-    if (n === null) return sleep(500)
+    if (n === null) {
+      await sleep(500)
+      return
+    }
     if (n > 0) return
     await sleep(50)
   }
