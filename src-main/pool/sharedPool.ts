@@ -12,7 +12,16 @@ export function threadsFor(setting: number, cores = availableParallelism()): num
   return Number.isInteger(setting) && setting > 0 ? setting : Math.max(1, cores)
 }
 
-export type WarmOutcome = { report: WarmUpReport; seconds: number } | { error: unknown }
+/** Why a warm-up ran: the start, a new budget, or the renewal of a pool that sat idle after work. */
+export type WarmReason = 'start' | 'budget' | 'idle'
+export type WarmOutcome = ({ report: WarmUpReport; seconds: number } | { error: unknown }) & { reason: WarmReason }
+
+/**
+ * How long a warm pool that has done work may sit idle before it is replaced by a fresh warm one: a
+ * thread's WebAssembly memory grows to its largest HDF5 read and never shrinks, and kept threads would
+ * otherwise hold that memory for the whole session.
+ */
+export const IDLE_RENEW_MS = 5 * 60_000
 
 export class SharedTaskPool {
   private pool: TaskPool | null = null
@@ -22,11 +31,15 @@ export class SharedTaskPool {
   private warming: { pool: TaskPool; done: Promise<WarmUpReport | null> } | null = null
   /** Set by keepWarm(): who hears how each warm-up went. */
   private warmListener: ((outcome: WarmOutcome) => void) | null = null
+  /** Whether the current pool ran a task since it was warmed (only such a pool is renewed when idle). */
+  private usedSinceWarm = false
+  private idleTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(
     /** The budget in threads, read at each task (it may change in Settings). */
     private readonly budget: () => number,
     private readonly create: (threads: number) => TaskPool = (threads) => createTaskPool({ threads }),
+    private readonly idleRenewMs = IDLE_RENEW_MS,
   ) {}
 
   /** Threads of the pool in use now (or of the next one), for display and tests. */
@@ -49,14 +62,17 @@ export class SharedTaskPool {
 
   async run<T>(task: string, args: unknown, options?: RunTaskOptions): Promise<T> {
     if (this.closed) throw new Error('The worker pool is closed')
+    this.clearIdleTimer()
     await this.resizeIfIdle()
     this.pool ??= this.create(this.budget())
     this.inFlight++
+    this.usedSinceWarm = true
     try {
       return await this.pool.run<T>(task, args, options)
     } finally {
       this.inFlight--
       this.rewarmIfResized()
+      this.armIdleTimer()
     }
   }
 
@@ -66,28 +82,52 @@ export class SharedTaskPool {
    */
   keepWarm(listener: (outcome: WarmOutcome) => void): void {
     this.warmListener = listener
-    this.warmNow()
+    this.warmNow('start')
   }
 
   /** The budget setting changed: with keepWarm() on, an idle pool is replaced and the new one warmed now. */
   budgetChanged(): void {
     if (this.pool) this.rewarmIfResized()
-    else this.warmNow()
+    else this.warmNow('budget')
   }
 
   /** With keepWarm() on: once nothing runs, a pool of the wrong size is replaced and the new one warmed. */
   private rewarmIfResized(): void {
-    if (this.inFlight === 0 && !this.closed && this.pool && this.pool.threads !== this.budget()) this.warmNow()
+    if (this.inFlight === 0 && !this.closed && this.pool && this.pool.threads !== this.budget()) this.warmNow('budget')
   }
 
-  private warmNow(): void {
+  private warmNow(reason: WarmReason): void {
     const listener = this.warmListener
     if (!listener || this.closed) return
     const t0 = performance.now()
     this.warm().then(
-      (report) => report && listener({ report, seconds: (performance.now() - t0) / 1000 }),
-      (error) => listener({ error }),
+      (report) => report && listener({ report, seconds: (performance.now() - t0) / 1000, reason }),
+      (error) => listener({ error, reason }),
     )
+  }
+
+  private armIdleTimer(): void {
+    if (!this.warmListener || this.closed || this.inFlight > 0 || !this.usedSinceWarm) return
+    this.clearIdleTimer()
+    this.idleTimer = setTimeout(() => this.renewIdle(), this.idleRenewMs)
+    this.idleTimer.unref?.() // never what keeps a process alive
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+  }
+
+  /** Replaces a pool that did work and then sat idle by a fresh warm one (its memory back to the start's). */
+  private renewIdle(): void {
+    this.idleTimer = null
+    if (this.closed || this.inFlight > 0 || !this.pool) return
+    const old = this.pool
+    this.pool = null
+    this.warming = null
+    this.usedSinceWarm = false
+    old.destroy().catch(() => {})
+    this.warmNow('idle')
   }
 
   /**
@@ -103,7 +143,10 @@ export class SharedTaskPool {
     await this.resizeIfIdle()
     if (this.closed) return null
     const pool = (this.pool ??= this.create(this.budget()))
-    if (this.warming?.pool !== pool) this.warming = { pool, done: this.warmUp(pool) }
+    if (this.warming?.pool !== pool) {
+      this.usedSinceWarm = false
+      this.warming = { pool, done: this.warmUp(pool) }
+    }
     return this.warming.done
   }
 
@@ -124,6 +167,7 @@ export class SharedTaskPool {
 
   async destroy(): Promise<void> {
     this.closed = true
+    this.clearIdleTimer()
     const pool = this.pool
     this.pool = null
     await pool?.destroy()

@@ -123,13 +123,14 @@ export class WorkbenchService {
   }
 
   private logWarmUp(outcome: WarmOutcome): void {
+    const why = { start: 'at start', budget: 'for the new worker-threads setting', idle: 'renewed after an idle spell, giving back memory' }[outcome.reason]
     if ('error' in outcome) {
-      this.log.add('warn', `Could not pre-warm the worker pool (steps start their threads themselves): ${describeError(outcome.error).message}`)
+      this.log.add('warn', `Could not pre-warm the worker pool ${why} (steps start their threads themselves): ${describeError(outcome.error).message}`)
       return
     }
     const threads = outcome.report.threads
     const ready = threads.filter((t) => t.h5wasm).length
-    this.log.add('info', `Worker pool warm: ${threads.length} thread(s) started, HDF5 initialised in ${ready} of them (${outcome.seconds.toFixed(2)} s)`)
+    this.log.add('info', `Worker pool warm: ${threads.length} thread(s) started, HDF5 initialised in ${ready} of them (${outcome.seconds.toFixed(2)} s, ${why})`)
   }
 
   /** Built-in steps, then plugin steps (one array, updated in place when plugins are reloaded). */

@@ -173,7 +173,7 @@ describe('SharedTaskPool pre-warm', () => {
     expect(f.created[0].destroyed).toBe(true)
     expect(f.created[1]).toMatchObject({ threads: 1, warmUps: 1, tasks: [] })
     await f.finishWarmUps()
-    expect(heard.map((o) => 'report' in o && o.report.threads.length)).toEqual([2, 1])
+    expect(heard.map((o) => 'report' in o && [o.report.threads.length, o.reason])).toEqual([[2, 'start'], [1, 'budget']])
   })
 
   it('a new budget during a task warms the replacement as soon as the task ends', async () => {
@@ -196,6 +196,45 @@ describe('SharedTaskPool pre-warm', () => {
     expect(f.created[0].destroyed).toBe(true)
     expect(f.created[1]).toMatchObject({ threads: 4, warmUps: 1, tasks: [] })
     await f.finishWarmUps()
+  })
+
+  it('a warm pool that did work and then sat idle is replaced by a fresh warm one; an unused one is kept', async () => {
+    const f = fakePools()
+    const heard: WarmOutcome[] = []
+    const shared = new SharedTaskPool(() => 2, f.create, 5)
+    shared.keepWarm((o) => heard.push(o))
+    await tick()
+    await f.finishWarmUps()
+    await new Promise((r) => setTimeout(r, 30))
+    expect(f.created).toHaveLength(1) // warmed but never used: nothing to give back
+    const run = shared.run('load', {})
+    await tick()
+    await f.finishAll()
+    await run
+    while (f.created.length < 2) await new Promise((r) => setTimeout(r, 5))
+    expect(f.created[0].destroyed).toBe(true)
+    expect(f.created[1]).toMatchObject({ threads: 2, warmUps: 1, tasks: [] })
+    await f.finishWarmUps()
+    expect(heard.map((o) => o.reason)).toEqual(['start', 'idle'])
+    await shared.destroy()
+  })
+
+  it('a task that runs keeps its pool however long it takes', async () => {
+    const f = fakePools()
+    const shared = new SharedTaskPool(() => 2, f.create, 5)
+    shared.keepWarm(() => {})
+    await tick()
+    await f.finishWarmUps()
+    const first = shared.run('a', {})
+    await tick()
+    await f.finishAll()
+    await first
+    const long = shared.run('b', {}) // starts before the idle renewal is due, and cancels it
+    await new Promise((r) => setTimeout(r, 30))
+    expect(f.created).toHaveLength(1)
+    await f.finishAll()
+    await long
+    await shared.destroy()
   })
 
   it('closing during a warm-up ends quietly', async () => {
