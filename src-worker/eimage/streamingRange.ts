@@ -225,12 +225,6 @@ export function writeRangeImages(
 ): void {
   const { rows, cols, colMajor } = grid
   const L = l.pre + l.post
-  if (l.partialSums) {
-    // Whatever the float32 partial sums still hold goes into the float64 sums first.
-    for (let i = 0; i < buf.acc.length; i++) buf.acc[i] += buf.part[i]
-    buf.part.fill(0)
-    buf.pending.fill(0)
-  }
   const frame = rows * cols
   const image = L * frame
   const w = l.e1 - l.e0
@@ -243,19 +237,34 @@ export function writeRangeImages(
     cells[e] = row * cols + col
   }
   const acc = buf.acc
-  // Unit by unit, window row by window row: one output frame (rows x cols float32) is written at a
-  // time, so the scattered writes of a transposed grid land in cache.
+  // Whatever the float32 partial sums still hold goes into the float64 sums on the way (the same
+  // float64 addition as a flush), so the accumulators are read once.
+  const part = l.partialSums ? buf.part : null
+  // Unit by unit (one unit's image, L x rows x cols float32, stays in cache for its scattered
+  // writes), block by block: a block's sums of a unit are L x bw contiguous values.
   const blocks = rangeBlocks(l)
   for (let u = 0; u < l.nUnits; u++) {
     const d = divisors[u]
-    for (let t = 0; t < L; t++) {
-      const o = u * image + t * frame
-      for (const [b0, bw] of blocks) {
-        const base = b0 * l.nUnits * L + u * L * bw + t * bw
-        for (let e = 0; e < bw; e++) out[o + cells[b0 + e]] = d > 0 ? acc[base + e] / d : NaN
+    const o = u * image
+    for (const [b0, bw] of blocks) {
+      const base = b0 * l.nUnits * L + u * L * bw
+      for (let t = 0; t < L; t++) {
+        const a = base + t * bw
+        const ot = o + t * frame
+        if (part) {
+          for (let e = 0; e < bw; e++) {
+            const sum = acc[a + e] + part[a + e]
+            acc[a + e] = sum
+            part[a + e] = 0
+            out[ot + cells[b0 + e]] = d > 0 ? sum / d : NaN
+          }
+        } else {
+          for (let e = 0; e < bw; e++) out[ot + cells[b0 + e]] = d > 0 ? acc[a + e] / d : NaN
+        }
       }
     }
   }
+  if (part) buf.pending.fill(0)
 }
 
 export interface SpikeTable {

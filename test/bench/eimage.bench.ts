@@ -168,7 +168,8 @@ async function bundleForChildren(): Promise<string> {
 let childScript = ''
 
 function runChild(args: string[]): Measure {
-  const out = execFileSync(process.execPath, [childScript, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() })
+  const flags = (process.env.EIMAGE_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const out = execFileSync(process.execPath, [...flags, childScript, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() })
   const line = out.trim().split('\n').pop()!
   return JSON.parse(line) as Measure
 }
