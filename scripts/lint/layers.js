@@ -37,6 +37,7 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
   'src-worker/npy.ts',
   'src-worker/eimage/engine.ts',
   'src-worker/eimage/plan.ts',
+  'src-worker/eimage/readerThread.ts', // the main thread's handle on the sensor reader thread (its spare is started at start-up)
 ]
 
 /** The src-worker modules that read or write HDF5 (folders end in '/'): worker threads only. */

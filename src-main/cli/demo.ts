@@ -8,6 +8,7 @@ import { assertReplaceable, recordOwnFiles } from '../demoManifest'
 import { DEMO_STEM, ensureDemoRecording } from '../demoSet'
 import { startCliLog } from '../logging/cliLog'
 import { createTaskPool, type TaskPool } from '../pool/taskPool'
+import { prepareSensorReader } from '../../src-worker/eimage/readerThread'
 import { CancelledError, describeError } from '../../src-shared/errors'
 import { createSession, type PipelineSession } from '../session/session'
 import { type Progress, type StepDefinition, runStep } from '../steps/framework'
@@ -155,6 +156,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     warmPool.warmUp?.().catch((err) => {
       if (pool === warmPool) process.stderr.write(`demo: note: the worker threads could not be pre-warmed (${(err as Error).message}); the first step starts them\n`)
     })
+    prepareSensorReader() // the electrical-image load's reader thread, booted by the time the load needs it
 
     // The archive and checkpoint names are known before anything runs: refuse at once if a file the
     // demo did not write sits there (it would be replaced at the end).

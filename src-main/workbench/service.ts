@@ -31,6 +31,7 @@ import { PluginHost } from '../plugins/pluginHost'
 import { resourcesDir } from '../resources'
 import { SharedTaskPool, type WarmOutcome, threadsFor } from '../pool/sharedPool'
 import { describeError } from '../../src-shared/errors'
+import { prepareSensorReader } from '../../src-worker/eimage/readerThread'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
 
@@ -118,8 +119,16 @@ export class WorkbenchService {
     this.jobs = new StepJobs(ctx, options.createPool ?? (() => this.taskPool.borrow()))
     this.lifecycle = new SessionLifecycle(ctx, options.demo)
     this.registerAll()
-    // After the caller's synchronous start-up (the window, the host's listen), never in its way.
-    if (options.prewarm) setImmediate(() => this.taskPool.keepWarm((outcome) => this.logWarmUp(outcome)))
+    // After the caller's synchronous start-up (the window, the host's listen), never in its way; the
+    // electrical-image step's sensor reader thread once the pool's threads have started.
+    if (options.prewarm) {
+      setImmediate(() =>
+        this.taskPool.keepWarm((outcome) => {
+          this.logWarmUp(outcome)
+          if (outcome.reason === 'start') prepareSensorReader({ keep: true })
+        }),
+      )
+    }
   }
 
   private logWarmUp(outcome: WarmOutcome): void {

@@ -5,9 +5,9 @@
 // hung network share cannot be stopped until the read returns; it is left to end on its own, unref'd,
 // and the next run starts a fresh one).
 
-import { Worker } from 'node:worker_threads'
 import { CancelledError, FileAccessError, type ErrorCode } from '../../src-shared/errors'
 import { findBuiltEntry } from '../builtEntry'
+import { SpareThread } from '../spareThread'
 import type { SensorInfo } from '../mcs/cmcrReader'
 import type { ReaderFailure, ReaderReply, ReaderRequest } from './readerProtocol'
 
@@ -46,6 +46,24 @@ function readerEntry(): string {
   return entry
 }
 
+/** A reader thread started ahead of the next run (its boot and h5wasm start already paid). */
+const spare = new SpareThread(readerEntry)
+let keepSpare = false
+
+/**
+ * Starts a sensor reader thread ahead of the next electrical-image run (fire and forget). With `keep`,
+ * every run that ends also prepares the one after it (the workbench's pre-warm, docs/architecture.md).
+ */
+export function prepareSensorReader(opts: { keep?: boolean } = {}): void {
+  if (opts.keep) keepSpare = true
+  spare.prepare()
+}
+
+/** The waiting spare reader thread's id, or null (tests). */
+export function spareSensorReaderThreadId(): number | null {
+  return spare.threadId
+}
+
 function errorOf(e: ReaderFailure, path: string): Error {
   const code = FILE_CODES.includes(e.code as ErrorCode) ? (e.code as ErrorCode) : 'FILE_CORRUPT'
   return new FileAccessError(code, e.message.includes(path) ? e.message : `${path}: ${e.message}`, { path: e.path ?? path })
@@ -59,7 +77,7 @@ interface Pending {
 /** Starts the reader thread and opens the file in it (the open, too, may block: it gives way to abort). */
 export const openSensorReader: OpenSensorReader = async (opts) => {
   if (opts.signal?.aborted) throw new CancelledError(CANCELLED)
-  const worker = new Worker(readerEntry())
+  const worker = spare.take()
   const path = opts.path
   // Replies come in request order: one waiting promise per request sent.
   const pending: Pending[] = []
@@ -76,6 +94,7 @@ export const openSensorReader: OpenSensorReader = async (opts) => {
     worker.unref()
     // Not awaited: a thread inside a blocking read ends only when that read returns.
     void worker.terminate().catch(() => undefined)
+    if (keepSpare) spare.prepare()
   }
   const onAbort = () => abandon()
   opts.signal?.addEventListener('abort', onAbort, { once: true })
@@ -116,6 +135,7 @@ export const openSensorReader: OpenSensorReader = async (opts) => {
     async close() {
       const reply = await ask({ type: 'close' })
       opts.signal?.removeEventListener('abort', onAbort)
+      if (keepSpare) spare.prepare()
       return reply.type === 'closed' ? reply.cpuMs : null
     },
     abandon,
