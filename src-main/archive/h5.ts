@@ -14,7 +14,9 @@ export function h5ready(): Promise<H5Module> {
 }
 
 export function openFile(path: string, mode: 'r' | 'w'): File {
-  return new h5wasm.File(path, mode)
+  // New files in HDF5's earliest format that holds them, as h5py writes by default: groups as symbol
+  // tables and version-1 object headers, which the direct reader (h5direct.ts) walks without h5wasm.
+  return mode === 'w' ? new h5wasm.File(path, mode, { libver: ['earliest', 'latest'] }) : new h5wasm.File(path, mode)
 }
 
 /** Struct-style dtype strings understood by h5wasm. */
@@ -119,8 +121,21 @@ export function drainHeap(
   count: number,
   describe: () => string,
 ): void {
+  drainBytes(new Uint8Array(mod.HEAPU8.buffer, ptr, count * DTYPE_BYTES[dtype]), dtype, dest, destOffset, count, describe)
+}
+
+/** Stores `count` values of `dtype` held in `bytes` (file layout, little-endian) into `dest` at `destOffset` (int64 -> Number, range-checked). */
+export function drainBytes(
+  bytes: Uint8Array,
+  dtype: NumericDtype,
+  dest: NumericData,
+  destOffset: number,
+  count: number,
+  describe: () => string,
+): void {
   if (dtype === 'int64' || dtype === 'uint64') {
-    const words = new Uint32Array(mod.HEAPU8.buffer, ptr, count * 2)
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice(0, count * 8)
+    const words = new Uint32Array(aligned.buffer, aligned.byteOffset, count * 2)
     const signed = dtype === 'int64'
     for (let i = 0; i < count; i++) {
       const lo = words[2 * i]
@@ -140,8 +155,8 @@ export function drainHeap(
     }
     return
   }
-  const Storage = storageFor(dtype) as unknown as { new (b: ArrayBufferLike, o: number, n: number): NumericData }
-  dest.set(new Storage(mod.HEAPU8.buffer, ptr, count) as never, destOffset)
+  const size = DTYPE_BYTES[dtype]
+  new Uint8Array(dest.buffer, dest.byteOffset + destOffset * size, count * size).set(bytes.subarray(0, count * size))
 }
 
 /**

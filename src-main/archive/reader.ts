@@ -2,11 +2,12 @@
 // hybrids of the two) into the typed node model, keeping every dtype and shape (docs/archive-format.md §2.5, §A.3).
 
 import { open, stat } from 'node:fs/promises'
-import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group } from '../../src-shared/tree'
+import { type BoolNode, type GroupNode, type LeafNode, type NumericData, type StringNode, type TreeNode, group, storageFor } from '../../src-shared/tree'
 import { CancelledError, FileAccessError, SessionError, throwIfAborted } from '../../src-shared/errors'
 import { type ArchiveContent, type ArchiveFlavour, PIPELINE_PREFIX, SCHEMA_ATTR, SESSION_INFO_PREFIX, WRITER_VERSION_ATTR } from './content'
 import { deriveCompletedSteps } from './derive'
-import { type File, type H5Module, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, H5T_STRING, h5ready, numericDtypeOf, openFile, readNumericDataset } from './h5'
+import { type File, type H5Module, DTYPE_BYTES, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, H5T_STRING, drainBytes, h5ready, numericDtypeOf, openFile, readNumericDataset } from './h5'
+import { type DirectAttribute, type DirectHeader, type DirectType, DirectFile, DirectUnsupported, addressKey, decodeText } from './h5direct'
 import { errorText } from './writer'
 
 interface Ctx {
@@ -23,6 +24,10 @@ interface Ctx {
   signal?: AbortSignal
   /** Addresses of the groups being read, from the root down to the current one (a hard-link cycle leads back into them). */
   ancestors: Map<string, string>
+  /** The file read directly from its bytes where its format allows (h5direct.ts); h5wasm answers the rest. */
+  direct?: DirectFile
+  /** Object header addresses of paths the direct reader has listed and not yet read. */
+  addressOf: Map<string, number>
 }
 
 /** Archives nest a few levels (units/<id>/features/<name>/...); deeper than this is damage or an attack. */
@@ -33,6 +38,8 @@ export interface ReadOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   /** Aborting stops the read with a CancelledError. */
   signal?: AbortSignal
+  /** false: ask h5wasm about every object, never read the file's bytes directly (tests compare the two). */
+  direct?: boolean
 }
 
 /**
@@ -61,6 +68,11 @@ const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x
  * offset); returns its size.
  */
 export async function checkHdf5File(path: string): Promise<number> {
+  return (await locateHdf5(path)).size
+}
+
+/** checkHdf5File's checks; also returns where the HDF5 signature (the superblock) is. */
+async function locateHdf5(path: string): Promise<{ size: number; signatureOffset: number }> {
   let st
   try {
     st = await stat(path)
@@ -76,7 +88,7 @@ export async function checkHdf5File(path: string): Promise<number> {
   try {
     const buf = Buffer.alloc(8)
     for (let offset = 0; offset === 0 || offset + 8 <= st.size; offset = offset === 0 ? 512 : offset * 2) {
-      if ((await handle.read(buf, 0, 8, offset)).bytesRead === 8 && buf.equals(HDF5_SIGNATURE)) return st.size
+      if ((await handle.read(buf, 0, 8, offset)).bytesRead === 8 && buf.equals(HDF5_SIGNATURE)) return { size: st.size, signatureOffset: offset }
       if (offset + 8 > st.size) break
     }
   } finally {
@@ -92,7 +104,7 @@ export async function checkHdf5File(path: string): Promise<number> {
 /** Reads a whole archive into memory. Errors name the file and, where relevant, the HDF5 object. */
 export async function readArchive(path: string, options: ReadOptions = {}): Promise<ArchiveContent> {
   throwIfAborted(options.signal)
-  const fileSize = await checkHdf5File(path)
+  const { size: fileSize, signatureOffset } = await locateHdf5(path)
   const mod = await h5ready()
   let file: File
   try {
@@ -115,7 +127,14 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
     onProgress: options.onProgress,
     signal: options.signal,
     ancestors: new Map([[objectAddress(mod, file, '/'), '/']]),
+    addressOf: new Map(),
   }
+  try {
+    if (options.direct !== false) ctx.direct = DirectFile.open(path, fileSize, signatureOffset)
+  } catch {
+    // unreadable for plain file reads: h5wasm reads everything
+  }
+  if (ctx.direct) ctx.addressOf.set('/', ctx.direct.rootAddress)
   try {
     const content = await readContent(ctx)
     ctx.onProgress?.(ctx.bytesTotal, ctx.bytesTotal)
@@ -124,6 +143,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
     if (err instanceof SessionError || err instanceof FileAccessError || err instanceof CancelledError) throw err
     throw new FileAccessError('FILE_CORRUPT', `Cannot read ${path}: ${errorText(err)}`, { path, cause: err })
   } finally {
+    ctx.direct?.close()
     file.close()
   }
 }
@@ -230,7 +250,30 @@ async function readContent(ctx: Ctx): Promise<ArchiveContent> {
 }
 
 function childNames(ctx: Ctx, path: string): string[] {
-  return ctx.mod.get_names(ctx.file.file_id, path, false)
+  const links = directHeader(ctx, path)?.links
+  if (!links) return ctx.mod.get_names(ctx.file.file_id, path, false)
+  for (const link of links) if (link.address !== undefined) ctx.addressOf.set(joinPath(path, link.name), link.address)
+  return links.map((l) => l.name)
+}
+
+/** The object's header as the direct reader sees it, or undefined when h5wasm has to answer. */
+function directHeader(ctx: Ctx, path: string): DirectHeader | undefined {
+  const address = ctx.addressOf.get(path)
+  if (address === undefined || !ctx.direct) return undefined
+  try {
+    return ctx.direct.header(address)
+  } catch {
+    // Whatever the direct reader cannot parse, h5wasm reads (and reports, if the file is damaged).
+    return undefined
+  }
+}
+
+/** H5G_GROUP, H5G_DATASET or another h5wasm object type of the object at `path` (links followed). */
+function objectType(ctx: Ctx, path: string): number {
+  const kind = directHeader(ctx, path)?.kind
+  if (kind === 'group') return ctx.mod.H5G_GROUP
+  if (kind === 'dataset') return ctx.mod.H5G_DATASET
+  return ctx.file.get_type(path)
 }
 
 function joinPath(parent: string, name: string): string {
@@ -238,7 +281,7 @@ function joinPath(parent: string, name: string): string {
 }
 
 async function readObject(ctx: Ctx, path: string): Promise<TreeNode> {
-  const type = ctx.file.get_type(path)
+  const type = objectType(ctx, path)
   if (type === ctx.mod.H5G_GROUP) return readGroup(ctx, path)
   if (type === ctx.mod.H5G_DATASET) {
     const leaf = await readDataset(ctx, path)
@@ -265,7 +308,8 @@ async function readGroup(ctx: Ctx, path: string): Promise<GroupNode> {
       { path: ctx.filePath },
     )
   }
-  const address = objectAddress(ctx.mod, ctx.file, path)
+  const known = ctx.addressOf.get(path)
+  const address = known !== undefined && ctx.direct ? addressKey(known) : objectAddress(ctx.mod, ctx.file, path)
   const earlier = ctx.ancestors.get(address)
   if (earlier !== undefined) {
     throw new FileAccessError(
@@ -291,12 +335,13 @@ async function readGroupContent(ctx: Ctx, path: string): Promise<GroupNode> {
   if (names.length > 1 && names.every((n) => /^\d+$/.test(n))) names = [...names].sort((a, b) => Number(a) - Number(b))
   for (const name of names) {
     const childPath = joinPath(path, name)
-    const type = ctx.file.get_type(childPath)
+    const type = objectType(ctx, childPath)
     if (type === ctx.mod.H5G_GROUP) g.children.set(name, await readGroup(ctx, childPath))
     else if (type === ctx.mod.H5G_DATASET) {
       const leaf = await readDataset(ctx, childPath)
       if (leaf) g.children.set(name, leaf)
     } else ctx.skipped.push(`${childPath} (link or named datatype)`)
+    ctx.addressOf.delete(childPath)
   }
   return g
 }
@@ -325,6 +370,14 @@ async function maybeYield(ctx: Ctx): Promise<void> {
 
 function readDatasetValue(ctx: Ctx, path: string): LeafNode | undefined {
   try {
+    const h = directHeader(ctx, path)
+    if (h?.kind === 'dataset' && !h.valueUnsupported && h.type && h.layout && h.shape !== undefined) {
+      try {
+        return directDatasetValue(ctx, path, h)
+      } catch (err) {
+        if (!(err instanceof DirectUnsupported)) throw err
+      }
+    }
     const meta = ctx.mod.get_dataset_metadata(ctx.file.file_id, path) as unknown as H5Meta
     if (!meta.shape) {
       ctx.skipped.push(`${path} (empty dataspace)`)
@@ -364,17 +417,189 @@ function readDatasetValue(ctx: Ctx, path: string): LeafNode | undefined {
   }
 }
 
+/**
+ * A dataset's value read directly: numbers from their contiguous or compact bytes, text from the bytes
+ * or the global heap. Throws DirectUnsupported for what h5wasm should read (the caller then asks it).
+ */
+function directDatasetValue(ctx: Ctx, path: string, h: DirectHeader): LeafNode | undefined {
+  const t = h.type!
+  if (!h.shape) {
+    ctx.skipped.push(`${path} (empty dataspace)`)
+    return undefined
+  }
+  const shape = [...h.shape]
+  const n = shape.reduce((a, b) => a * b, 1)
+  const meta = metaOf(t, shape)
+  if (t.typeClass === H5T_STRING) {
+    return stringLeaf(directStrings(ctx.direct!, t, datasetBytes(ctx.direct!, h, n * (t.vlen ? 16 : t.size)), n), shape, meta)
+  }
+  if (t.typeClass !== H5T_INTEGER && t.typeClass !== H5T_FLOAT && t.typeClass !== H5T_ENUM) throw new DirectUnsupported('type class')
+  const isEnum = t.typeClass === H5T_ENUM
+  const dtype = numericDtypeOf(isEnum ? H5T_INTEGER : t.typeClass, t.size, isEnum ? true : t.signed)
+  if (!dtype || (!t.littleEndian && t.size > 1)) throw new DirectUnsupported('dtype')
+  const data = new (storageFor(dtype))(n)
+  if (n > 0) {
+    const bytes = n * DTYPE_BYTES[dtype]
+    const describe = () => `dataset ${path}`
+    const layout = h.layout!
+    if (layout.kind === 'contiguous' && bytes > DIRECT_SLAB_BYTES && dtype !== 'int64' && dtype !== 'uint64') {
+      if (layout.address < 0 || layout.size < bytes) throw new DirectUnsupported('contiguous storage')
+      ctx.direct!.readInto(layout.address, new Uint8Array(data.buffer, data.byteOffset, bytes))
+    } else if (layout.kind === 'contiguous' && bytes > DIRECT_SLAB_BYTES) {
+      if (layout.address < 0 || layout.size < bytes) throw new DirectUnsupported('contiguous storage')
+      const per = Math.floor(DIRECT_SLAB_BYTES / 8)
+      const slab = new Uint8Array(per * 8)
+      for (let i = 0; i < n; i += per) {
+        const count = Math.min(per, n - i)
+        const view = slab.subarray(0, count * 8)
+        ctx.direct!.readInto(layout.address + i * 8, view)
+        drainBytes(view, dtype, data, i, count, describe)
+      }
+    } else {
+      drainBytes(datasetBytes(ctx.direct!, h, bytes), dtype, data, 0, n, describe)
+    }
+  }
+  if (isEnum && isBoolEnum(meta)) return boolLeaf(data, shape)
+  return { kind: 'numeric', dtype, shape, data }
+}
+
+/** Above this many bytes a contiguous dataset is read from the file in slabs, bypassing the block cache. */
+const DIRECT_SLAB_BYTES = 4 * 1024 * 1024
+
+/** The first `bytes` bytes of a dataset's storage (compact or contiguous). */
+function datasetBytes(direct: DirectFile, h: DirectHeader, bytes: number): Uint8Array {
+  const layout = h.layout!
+  if (bytes === 0) return new Uint8Array(0)
+  if (layout.kind === 'compact') {
+    if (layout.data.length < bytes) throw new DirectUnsupported('compact storage')
+    return layout.data
+  }
+  if (layout.address < 0 || layout.size < bytes) throw new DirectUnsupported('contiguous storage')
+  return direct.bytes(layout.address, bytes)
+}
+
+const fixedDecoders = { ascii: new TextDecoder('ascii'), utf8: new TextDecoder('utf-8') }
+
+/** Text elements as h5wasm returns them (its decoders: fixed-length up to the first NUL). */
+function directStrings(direct: DirectFile, t: DirectType, bytes: Uint8Array, n: number): string[] {
+  if (t.vlen) return direct.vlenStrings(bytes, n, t.cset === 1)
+  const decoder = t.cset === 1 ? fixedDecoders.utf8 : fixedDecoders.ascii
+  const out: string[] = []
+  for (let i = 0; i < n; i++) {
+    const item = bytes.subarray(i * t.size, (i + 1) * t.size)
+    const nul = item.indexOf(0)
+    out.push(decoder.decode(nul >= 0 ? item.subarray(0, nul) : item))
+  }
+  return out
+}
+
+/** The h5wasm metadata fields the reader's decisions use, for a type the direct reader parsed. */
+function metaOf(t: DirectType, shape: number[] | null): H5Meta {
+  return {
+    type: t.typeClass,
+    size: t.size,
+    signed: t.signed,
+    littleEndian: t.littleEndian,
+    vlen: t.vlen,
+    cset: t.cset,
+    shape,
+    enum_type: t.enumMembers ? { members: t.enumMembers, type: t.base!.typeClass } : undefined,
+  }
+}
+
+/** An attribute's value in the form h5wasm's get_attribute returns it, read from the header's bytes. */
+function directAttributeValue(ctx: Ctx, a: DirectAttribute, shape: number[]): unknown {
+  const t = a.type!
+  const n = shape.reduce((x, y) => x * y, 1)
+  if (t.typeClass === H5T_STRING) {
+    if (a.data.length < n * (t.vlen ? 16 : t.size)) throw new DirectUnsupported('attribute data')
+    return directStrings(ctx.direct!, t, a.data, n)
+  }
+  const base = t.typeClass === H5T_ENUM ? t.base! : t
+  if (base.typeClass !== H5T_INTEGER && base.typeClass !== H5T_FLOAT) throw new DirectUnsupported('attribute type')
+  if (!base.littleEndian && base.size > 1) throw new DirectUnsupported('big-endian attribute')
+  const Accessor = accessorOf(base)
+  if (!Accessor || a.data.length < n * base.size) throw new DirectUnsupported('attribute data')
+  return new Accessor(a.data.slice(0, n * base.size).buffer)
+}
+
+type Accessor = new (b: ArrayBuffer) => ArrayLike<number | bigint>
+
+function accessorOf(t: DirectType): Accessor | undefined {
+  if (t.typeClass === H5T_FLOAT) return t.size === 4 ? Float32Array : t.size === 8 ? Float64Array : undefined
+  switch (t.size) {
+    case 1:
+      return t.signed ? Int8Array : Uint8Array
+    case 2:
+      return t.signed ? Int16Array : Uint16Array
+    case 4:
+      return t.signed ? Int32Array : Uint32Array
+    case 8:
+      return t.signed ? BigInt64Array : BigUint64Array
+  }
+  return undefined
+}
+
+/** Attribute names in h5wasm's order: by name, compared as UTF-8 bytes. */
+function byName(attrs: DirectAttribute[]): DirectAttribute[] {
+  if (attrs.length < 2) return attrs
+  const key = new Map(attrs.map((a) => [a, Buffer.from(a.name, 'utf8')]))
+  return [...attrs].sort((a, b) => Buffer.compare(key.get(a)!, key.get(b)!))
+}
+
 function readAttrs(ctx: Ctx, path: string): Map<string, LeafNode> {
-  const out = new Map<string, LeafNode>()
+  const h = directHeader(ctx, path)
+  if (h && !h.attributesUnsupported) return readAttrsDirect(ctx, path, h)
   const names = ctx.mod.get_attribute_names(ctx.file.file_id, path) as string[]
+  const out = new Map<string, LeafNode>()
   if (names.length === 0) return out
   const obj = path === '/' ? ctx.file : (ctx.file.get(path) as unknown as File)
-  for (const name of names) {
+  for (const name of names) readAttrH5wasm(ctx, path, obj, name, out)
+  return out
+}
+
+function readAttrsDirect(ctx: Ctx, path: string, h: DirectHeader): Map<string, LeafNode> {
+  const out = new Map<string, LeafNode>()
+  if (h.attributes.length === 0) return out
+  let obj: File | undefined
+  for (const a of byName(h.attributes)) {
+    const where = `attribute ${a.name} of ${path}`
+    try {
+      if (!a.shape) {
+        ctx.skipped.push(`${path}@${a.name} (empty attribute)`)
+        continue
+      }
+      if (a.type) {
+        const shape = [...a.shape]
+        const meta = metaOf(a.type, shape)
+        const leaf = attrLeaf(directAttributeValue(ctx, a, shape), shape, meta, where)
+        if (leaf) {
+          out.set(a.name, leaf)
+          continue
+        }
+      }
+    } catch (err) {
+      if (err instanceof SessionError || err instanceof FileAccessError) throw err
+      if (!(err instanceof DirectUnsupported)) {
+        throw new FileAccessError('FILE_CORRUPT', `Cannot read attribute ${a.name} of ${path} in ${ctx.filePath}: ${errorText(err)}`, {
+          path: ctx.filePath,
+          cause: err,
+        })
+      }
+    }
+    obj ??= path === '/' ? ctx.file : (ctx.file.get(path) as unknown as File)
+    readAttrH5wasm(ctx, path, obj, a.name, out)
+  }
+  return out
+}
+
+function readAttrH5wasm(ctx: Ctx, path: string, obj: File, name: string, out: Map<string, LeafNode>): void {
+  {
     try {
       const meta = ctx.mod.get_attribute_metadata(ctx.file.file_id, path, name) as unknown as H5Meta
       if (!meta.shape) {
         ctx.skipped.push(`${path}@${name} (empty attribute)`)
-        continue
+        return
       }
       const shape = [...meta.shape]
       const value = obj.get_attribute(name, false) as unknown
@@ -389,7 +614,6 @@ function readAttrs(ctx: Ctx, path: string): Map<string, LeafNode> {
       })
     }
   }
-  return out
 }
 
 function attrLeaf(value: unknown, shape: number[], meta: H5Meta, where: string): LeafNode | undefined {
