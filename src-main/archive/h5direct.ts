@@ -92,12 +92,12 @@ export class DirectFile {
       if (version !== 0 && version !== 1) throw new DirectUnsupported(`superblock version ${version}`)
       if (head[13] !== 8 || head[14] !== 8) throw new DirectUnsupported('offsets or lengths not 8 bytes')
       const r = new Cursor(head, version === 0 ? 24 : 28)
-      const base = r.addr()
+      r.addr() // base address: HDF5 itself takes the superblock's position when the two differ
       r.skip(24) // free-space, end-of-file and driver-information addresses
       r.skip(8) // root entry: link name offset
       const root = r.addr()
-      if (base === UNDEF || root === UNDEF) throw new DirectUnsupported('undefined root')
-      return new DirectFile(fd, fileSize, base + 0, root)
+      if (root === UNDEF) throw new DirectUnsupported('undefined root')
+      return new DirectFile(fd, fileSize, signatureOffset, root)
     } catch (err) {
       closeSync(fd)
       if (err instanceof DirectUnsupported) return undefined
@@ -140,8 +140,12 @@ export class DirectFile {
 
   /** Reads `into.length` bytes at `address` straight from the file (large dataset values). */
   readInto(address: number, into: Uint8Array): void {
-    const start = this.base + address
-    if (address < 0 || start + into.length > this.fileSize) throw new DirectUnsupported(`address ${address} beyond the end of the file`)
+    if (address < 0) throw new DirectUnsupported(`address ${address} before the start of the file`)
+    this.readAt(this.base + address, into)
+  }
+
+  private readAt(start: number, into: Uint8Array): void {
+    if (start + into.length > this.fileSize) throw new DirectUnsupported(`offset ${start} beyond the end of the file`)
     let done = 0
     while (done < into.length) {
       const n = readSync(this.fd, into, done, into.length - done, start + done)
@@ -155,7 +159,7 @@ export class DirectFile {
     if (hit) return hit
     const size = Math.min(BLOCK, this.fileSize - index * BLOCK)
     const block = new Uint8Array(size)
-    this.readInto(index * BLOCK - this.base, block)
+    this.readAt(index * BLOCK, block)
     if (this.blocks.size >= MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number)
     this.blocks.set(index, block)
     return block
