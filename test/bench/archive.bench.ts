@@ -1,8 +1,13 @@
-// Archive benchmark: a session shaped like a real 20-minute recording is saved and loaded again.
-// Prints throughput (MB/s), the session size, and peak RSS (sampled from a worker thread, because
-// h5wasm writes synchronously and blocks this thread's timers, plus the kernel's maxRSS).
-// Targets: save >= 200 MB/s; peak RSS <= 1.5 x session size.
-// Run: npm run bench:archive
+// Archive benchmark, two shapes.
+// 1. Bytes: a session shaped like a real 20-minute recording is saved and loaded again. Prints
+//    throughput (MB/s), the session size, and peak RSS (sampled from a worker thread, because h5wasm
+//    writes synchronously and blocks this thread's timers, plus the kernel's maxRSS).
+//    Targets: save >= 200 MB/s; peak RSS <= 1.5 x session size.
+// 2. Objects: a full pipeline's archive of ~100,000 small datasets (test/bench/objectHeavyArchive.ts),
+//    loaded and saved by the workbench and by h5py (test/bench/archive_h5py.py) on the same file,
+//    alternately, best of OBJECT_ROUNDS each. Prints last
+//    `archive objects: load <x>x h5py, save <y>x h5py` (h5py's time / ours). Aim: both >= 1.5.
+// Run: npm run bench:archive (ARCHIVE_BENCH_PARTS=objects or =bytes runs one shape only)
 
 import { spawnSync } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
@@ -15,7 +20,8 @@ import { runInNewContext } from 'node:vm'
 import { PipelineSession, isoNow } from '../../src-main/session/session'
 import { type ArchiveFs, nodeArchiveFs, saveArchiveFile, writeArchive } from '../../src-main/archive'
 import { h5ready } from '../../src-main/archive/h5'
-import { f32, f64, group, str, u64 } from '../../src-shared/tree'
+import { type GroupNode, f32, f64, group, str, u64 } from '../../src-shared/tree'
+import { OBJECT_MOVIES, OBJECT_TRIALS, OBJECT_UNITS, countObjects, objectHeavyContent, objectHeavyUnits } from './objectHeavyArchive'
 
 const UNITS = 300
 const SPIKES = 20_000
@@ -145,7 +151,107 @@ function rawWriteMBs(dir: string, bytes: number): number {
   return bytes / MB / s
 }
 
+const PYTHON = '/usr/bin/python3'
+const OBJECT_ROUNDS = 3
+
+interface H5pyRun {
+  startup_s: number
+  load_s: number[]
+  save_s: number[]
+  datasets: number
+  groups: number
+  h5py: string
+  hdf5: string
+}
+
+/** One run of the h5py script (one load, one save) in a fresh interpreter; wall time of the whole process as well. */
+function runH5py(src: string, dst: string): H5pyRun & { process_s: number } {
+  // Under tsx this file runs as a bundle in out/bench; ARCHIVE_BENCH_DIR names the source folder.
+  const script = join(process.env.ARCHIVE_BENCH_DIR ?? dirname(fileURLToPath(import.meta.url)), 'archive_h5py.py')
+  const t = performance.now()
+  const r = spawnSync(PYTHON, [script, src, dst, '1'], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const process_s = (performance.now() - t) / 1000
+  if (r.status !== 0) throw new Error(`h5py reference failed (${PYTHON} ${script}): ${r.error ?? ''}${r.stderr}`)
+  return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as H5pyRun), process_s }
+}
+
+async function objectsBenchmark(root: string, label: string): Promise<string> {
+  const dir = mkdtempSync(join(root, 'archive-objects-'))
+  try {
+    const units = objectHeavyUnits()
+    const counts = countObjects(units)
+    const src = join(dir, 'objects.h5')
+    const built = new PipelineSession({ datasetId: '2025.04.10-11.12.57-Rec' })
+    const content = objectHeavyContent(units)
+    built.addUnits(content.units.children as Map<string, GroupNode>)
+    built.addMetadata(Object.fromEntries(content.metadata.children))
+    await built.save(src)
+    console.log('')
+    console.log(
+      `archive objects: ${OBJECT_UNITS} units x ${OBJECT_MOVIES} movies x ${OBJECT_TRIALS} trials of spike times plus per-unit/per-movie ` +
+        `groups: ${counts.datasets} datasets, ${counts.groups} groups, ${counts.attributes} attributes under /units; file ${(statSync(src).size / MB).toFixed(0)} MB on ${label}`,
+    )
+    const probe = spawnSync(PYTHON, ['-c', 'import h5py, numpy'], { encoding: 'utf8' })
+    if (probe.status !== 0) return `archive objects: h5py not available for ${PYTHON} (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); no comparison`
+    const ours = { load: [] as number[], save: [] as number[] }
+    const py = { load: [] as number[], save: [] as number[], startup: [] as number[], process: [] as number[] }
+    let info = ''
+    for (let round = 1; round <= OBJECT_ROUNDS; round++) {
+      await settle()
+      const cpu0 = process.cpuUsage()
+      let t = performance.now()
+      const loaded = await PipelineSession.load(src)
+      ours.load.push((performance.now() - t) / 1000)
+      const cpuLoad = process.cpuUsage(cpu0)
+      const got = countObjects(loaded.units)
+      if (got.datasets !== counts.datasets || got.groups !== counts.groups) throw new Error(`loaded ${got.datasets} datasets / ${got.groups} groups, saved ${counts.datasets} / ${counts.groups}`)
+
+      const h = runH5py(src, join(dir, 'h5py-copy.h5'))
+      py.load.push(h.load_s[0])
+      py.save.push(h.save_s[0])
+      py.startup.push(h.startup_s)
+      py.process.push(h.process_s)
+      info = `h5py ${h.h5py}, HDF5 ${h.hdf5}; h5py saw ${h.datasets} datasets, ${h.groups} groups in the whole file`
+
+      await settle()
+      const copy = join(dir, 'ours-copy.h5')
+      const cpu1 = process.cpuUsage()
+      t = performance.now()
+      await loaded.save(copy, { overwrite: true })
+      ours.save.push((performance.now() - t) / 1000)
+      const cpuSave = process.cpuUsage(cpu1)
+      const cpu = (c: NodeJS.CpuUsage) => ((c.user + c.system) / 1e6).toFixed(2)
+      console.log(
+        `  round ${round}: ours load ${ours.load.at(-1)!.toFixed(2)} s (CPU ${cpu(cpuLoad)} s), save ${ours.save.at(-1)!.toFixed(2)} s (CPU ${cpu(cpuSave)} s); ` +
+          `h5py load ${h.load_s[0].toFixed(2)} s, save ${h.save_s[0].toFixed(2)} s, interpreter start-up + imports ${h.startup_s.toFixed(2)} s (process ${h.process_s.toFixed(2)} s); ` +
+          `load average ${loadavg()[0].toFixed(1)}`,
+      )
+    }
+    const best = (xs: number[]) => Math.min(...xs)
+    console.log(`  ${info}`)
+    console.log(
+      `  best of ${OBJECT_ROUNDS}: ours load ${best(ours.load).toFixed(2)} s, save ${best(ours.save).toFixed(2)} s (session load/save: the app's path); ` +
+        `h5py load ${best(py.load).toFixed(2)} s, save ${best(py.save).toFixed(2)} s (timed inside Python; start-up ${best(py.startup).toFixed(2)} s not included)`,
+    )
+    return `archive objects: load ${(best(py.load) / best(ours.load)).toFixed(2)}x h5py, save ${(best(py.save) / best(ours.save)).toFixed(2)}x h5py`
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function main(): Promise<void> {
+  const parts = process.env.ARCHIVE_BENCH_PARTS ?? 'bytes,objects'
+  await h5ready()
+  if (parts.includes('bytes')) await bytesBenchmark()
+  if (parts.includes('objects')) {
+    const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) before the object benchmark`)
+    const line = await objectsBenchmark(root, root === '/dev/shm' ? 'tmpfs (/dev/shm)' : `disk (${root})`)
+    console.log(line)
+  }
+}
+
+async function bytesBenchmark(): Promise<void> {
   const sampler = rssSampler()
   const dirs = [
     ...(existsSync('/dev/shm') ? [{ label: 'tmpfs (/dev/shm): codec speed without the disk', root: '/dev/shm' }] : []),
@@ -220,7 +326,7 @@ async function runUnbundledOrSelf(): Promise<void> {
   const here = fileURLToPath(import.meta.url)
   const outfile = resolve(dirname(here), '../../out/bench/archive.bench.mjs')
   await esbuild.build({ entryPoints: [here], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['h5wasm'], outfile, logLevel: 'warning' })
-  const r = spawnSync(process.execPath, [outfile], { stdio: 'inherit', env: { ...process.env, ARCHIVE_BENCH_PLAIN_NODE: '1' } })
+  const r = spawnSync(process.execPath, [outfile], { stdio: 'inherit', env: { ...process.env, ARCHIVE_BENCH_PLAIN_NODE: '1', ARCHIVE_BENCH_DIR: dirname(here) } })
   if (r.status !== 0) process.exitCode = r.status ?? 1
 }
 
