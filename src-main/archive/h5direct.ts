@@ -8,6 +8,9 @@
 // Format reference: the HDF5 File Format Specification, version 3 (superblock, object header
 // messages, v1 B-tree, local and global heaps).
 
+// Synchronous reads, as h5wasm's own: the codec runs in the archive threads (issue 12), and each read
+// is a 64 KB block or one dataset's bytes.
+/* eslint-disable layers/no-sync-fs */
 import { closeSync, openSync, readSync } from 'node:fs'
 
 /** This object (or file) uses a part of the format the direct reader leaves to h5wasm. */

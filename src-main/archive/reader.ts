@@ -7,7 +7,7 @@ import { CancelledError, FileAccessError, SessionError, throwIfAborted } from '.
 import { type ArchiveContent, type ArchiveFlavour, PIPELINE_PREFIX, SCHEMA_ATTR, SESSION_INFO_PREFIX, WRITER_VERSION_ATTR } from './content'
 import { deriveCompletedSteps } from './derive'
 import { type File, type H5Module, DTYPE_BYTES, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, H5T_STRING, drainBytes, h5ready, numericDtypeOf, openFile, readNumericDataset } from './h5'
-import { type DirectAttribute, type DirectHeader, type DirectType, DirectFile, DirectUnsupported, addressKey, decodeText } from './h5direct'
+import { type DirectAttribute, type DirectHeader, type DirectType, DirectFile, DirectUnsupported, addressKey } from './h5direct'
 import { errorText } from './writer'
 
 interface Ctx {
