@@ -245,11 +245,13 @@ async function measureAll(bytes: number, all: number): Promise<void> {
     const p = m.profile
     const cpuOf = (tid: string | number | null) => (tid === null ? 0 : (m.threads![String(tid)]?.ms ?? 0))
     const workerTids = Object.keys(p.workers)
-    const other = Object.entries(m.threads).filter(([tid]) => tid !== String(p.mainThread) && !workerTids.includes(tid))
+    const other = Object.entries(m.threads).filter(([tid]) => tid !== String(p.mainThread) && tid !== String(p.readerThread) && !workerTids.includes(tid))
     const byName = new Map<string, number>()
     for (const [, t] of other) byName.set(t.name, (byName.get(t.name) ?? 0) + t.ms)
     const names = [...byName].sort((x, y) => y[1] - x[1]).map(([n, ms]) => `${n} ${ns(ms)}`).join(', ')
-    console.log(`    ${label}, CPU ns per sample of the movie by thread: main ${ns(cpuOf(p.mainThread))} (reading slabs ${ns(p.read)} wall), workers ${workerTids.map((t) => ns(cpuOf(t))).join(' + ')}, ${other.length} other threads (V8, libuv) ${ns(other.reduce((n, [, t]) => n + t.ms, 0))}: ${names}`)
+    // The reader thread has ended by the time the threads are listed; it reports its own CPU time.
+    const reader = p.readerCpu !== null ? `reader thread ${ns(p.readerCpu)} (reading slabs ${ns(p.read)} wall), ` : ''
+    console.log(`    ${label}, CPU ns per sample of the movie by thread: ${reader}main ${ns(cpuOf(p.mainThread))}${reader ? '' : ` (reading slabs ${ns(p.read)} wall)`}, workers ${workerTids.map((t) => ns(cpuOf(t))).join(' + ')}, ${other.length} other threads (V8, libuv) ${ns(other.reduce((n, [, t]) => n + t.ms, 0))}: ${names}`)
     for (const tid of workerTids) {
       const w = p.workers[tid]
       const wall = w.regroup + w.forward + w.backward + w.sums + w.other
