@@ -15,6 +15,7 @@ export default defineConfig({
           cli: r('src-main/cli/main.ts'), // headless runner: demo, run, batch
           task: r('src-worker/task.ts'), // Piscina worker entry
           sensorReader: r('src-worker/sensorReader.ts'), // the eimage step's sensor reader thread
+          archiveThread: r('src-main/archive/thread/threadEntry.ts'), // the archive threads' entry (HDF5 archive I/O off the main thread)
         },
       },
     },

@@ -1,12 +1,15 @@
 // Safe saving of an archive: written to `<target>.tmp-<pid>-<rand>` beside the target with progress and
 // cancel, then put in place by the one atomic-write helper (src-main/files/atomicWrite.ts). The previous
 // archive stays byte-identical unless the whole save succeeded (the Python deletes it first; docs/archive-format.md §1.9).
+// The HDF5 writing runs in an archive thread (thread/archiveThreads.ts); the file operations around it
+// are asynchronous on the main thread.
 
 import { SessionError } from '../../src-shared/errors'
 import type { AtomicFs } from '../files/atomicFs'
 import { writeFileAtomically } from '../files/atomicWrite'
 import type { ArchiveContent } from './content'
-import { type WriteOptions, writeArchive } from './writer'
+import type { WriteOptions } from './writer'
+import { writeArchive } from './thread/archiveThreads'
 
 export { RENAME_RETRY_DELAYS_MS, tempPathFor } from '../files/atomicWrite'
 
@@ -21,16 +24,17 @@ export interface SaveOptions {
 
 export interface SaveDeps {
   fs?: AtomicFs
-  /** Writes the archive at a path (default: the HDF5 writer). */
+  /** Writes the archive at a path (default: the HDF5 writer in an archive thread). */
   write?: (path: string, content: ArchiveContent) => Promise<void>
   sleep?: (ms: number) => Promise<void>
+  /** Only `slabBytes` is used: progress and cancel come from SaveOptions. */
   writeOptions?: WriteOptions
 }
 
 export async function saveArchiveFile(target: string, content: ArchiveContent, opts: SaveOptions, deps: SaveDeps = {}): Promise<void> {
   const write =
     deps.write ??
-    ((p: string, c: ArchiveContent) => writeArchive(p, c, { ...deps.writeOptions, onProgress: opts.onProgress, signal: opts.signal }))
+    ((p: string, c: ArchiveContent) => writeArchive(p, c, { slabBytes: deps.writeOptions?.slabBytes, onProgress: opts.onProgress, signal: opts.signal }))
   await writeFileAtomically(target, (temp) => write(temp, content), {
     overwrite: opts.overwrite,
     what: opts.operation === 'checkpoint' ? 'checkpoint' : 'archive',
