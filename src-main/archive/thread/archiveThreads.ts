@@ -48,10 +48,21 @@ class ArchiveThread {
   private listener: Listener | null = null
   private onGone: ((err: Error) => void) | null = null
   gone: Error | null = null
+  /** Settles when the thread serves requests (its h5wasm is initialised), or failed to start. */
+  readonly ready: Promise<void>
+  private onReady: (() => void) | null = null
+  private onStartFailed: ((err: Error) => void) | null = null
 
   constructor(script: string | URL) {
     this.worker = new Worker(script, { name: 'hdmea-archive' })
-    this.worker.on('message', (msg: FromThread) => this.listener?.(msg))
+    this.ready = new Promise((resolve, reject) => {
+      this.onReady = resolve
+      this.onStartFailed = reject
+    })
+    this.worker.on('message', (msg: FromThread) => {
+      if (msg.type === 'ready') this.onReady?.()
+      else this.listener?.(msg)
+    })
     this.worker.on('error', (err) => this.stop(err))
     this.worker.on('exit', (code) => this.stop(new Error(`the archive thread stopped (exit code ${code})`)))
   }
@@ -59,6 +70,7 @@ class ArchiveThread {
   private stop(err: Error): void {
     if (this.gone) return
     this.gone = err
+    this.onStartFailed?.(err)
     const onGone = this.onGone
     this.listener = null
     this.onGone = null
@@ -257,6 +269,12 @@ export class ArchiveThreads {
       this.script ??= findArchiveThreadScript()
       const thread = new ArchiveThread(await this.script)
       this.live.add(thread)
+      // Requests go out only once the thread listens (a message before that could be missed).
+      await thread.ready.catch((err: unknown) => {
+        this.live.delete(thread)
+        void thread.worker.terminate()
+        throw new Error(`The archive thread did not start: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+      })
       return thread
     } finally {
       this.starting--

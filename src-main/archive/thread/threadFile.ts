@@ -5,7 +5,7 @@
 // codec's sources is refused instead of silently running old code.
 
 import { readdir, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { unpackedPath } from '../../pool/taskPool'
 
@@ -41,12 +41,15 @@ export async function findArchiveThreadScript(): Promise<string> {
   return found
 }
 
+/** Modules of src-main/archive that run on the main thread only (not in the thread's bundle). */
+const MAIN_SIDE = new Set(['index.ts', 'saveFile.ts', 'thread/archiveThreads.ts', 'thread/threadFile.ts'])
+
 /** The codec's sources (src-main/archive, the h5wasm set-up, the shared tree and errors) must not be newer than the bundle. */
 async function refuseStaleBundle(bundle: string, archiveDir: string): Promise<void> {
   const built = (await stat(bundle)).mtimeMs
   const root = resolve(archiveDir, '../..')
   const sources = [
-    ...(await tsFilesUnder(archiveDir)),
+    ...(await tsFilesUnder(archiveDir)).filter((f) => !MAIN_SIDE.has(relative(archiveDir, f).split(sep).join('/'))),
     join(root, 'src-worker/hdf5/h5wasmModule.ts'),
     join(root, 'src-shared/tree.ts'),
     join(root, 'src-shared/errors.ts'),
