@@ -3,6 +3,8 @@
 // entry, out/main/archiveThread.js. A blocking h5wasm call (a hung network share) blocks only this
 // thread; main rejects the job at once and replaces the thread.
 
+import { readlink } from 'node:fs/promises'
+import { getPriority, setPriority } from 'node:os'
 import { type MessagePort, parentPort } from 'node:worker_threads'
 import { CancelledError } from '../../../src-shared/errors'
 import { h5ready } from '../h5'
@@ -113,4 +115,24 @@ export function serveArchiveRequests(port: MessagePort): void {
   )
 }
 
-if (parentPort) serveArchiveRequests(parentPort)
+/** How much lower than the process this thread runs (Linux niceness): the UI thread wins a busy CPU. */
+const NICER_BY = 5
+
+/**
+ * On Linux a thread has its own niceness: this one yields the CPU to the main thread (requests, the
+ * window) when cores are scarce. Elsewhere, or when not allowed, it keeps the process's priority.
+ */
+async function lowerThreadPriority(): Promise<void> {
+  if (process.platform !== 'linux') return
+  try {
+    const tid = Number((await readlink('/proc/thread-self')).split('/').pop())
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + NICER_BY))
+  } catch {
+    // no /proc or not permitted: same priority as the process
+  }
+}
+
+if (parentPort) {
+  void lowerThreadPriority()
+  serveArchiveRequests(parentPort)
+}
