@@ -5,12 +5,14 @@
 //    a stand-in Electron distribution: a folder with a fake `electron` executable, given as electronDist.
 //    Any attempt to download Electron anyway goes to an unreachable mirror and fails at once.
 // 2. Opens the produced app.asar with @electron/asar and checks it (scripts/pack-rules.mjs): every built
-//    file, every production package and every package the bundles import is inside; the worker entry,
-//    its chunks and the packages it imports are in app.asar.unpacked; no devDependency, test, benchmark,
-//    source map or TypeScript source; the resources folder sits beside it.
+//    file, every production package and every package the bundles import is inside; the worker entries
+//    (the Piscina task entry, the sensor reader, the archive thread), their chunks and the packages they import are in
+//    app.asar.unpacked; no devDependency, test, benchmark, source map or TypeScript source; the
+//    resources folder sits beside it.
 // 3. Runs the packaged code with plain Node, from a temporary folder outside the repository so that
 //    nothing can resolve from the repository's node_modules:
-//    a. the worker entry straight from app.asar.unpacked (exactly the files worker threads load);
+//    a. the worker entry straight from app.asar.unpacked (exactly the files worker threads load); the
+//       sensor reader and the archive thread started as worker threads from there, answering;
 //    b. the `cli` entry on the demo (`demo --out <tmp>`). Plain Node cannot read an asar, so the asar is
 //       extracted to resources/app beside it (the layout Electron itself accepts instead of app.asar;
 //       @electron/asar copies the unpacked files in), and the cli finds the resources folder the way the
@@ -49,10 +51,10 @@ function walk(dir, base = dir) {
   return out
 }
 
-/**
- * The thread entries (out/main/task.js, out/main/sensorReader.js) and every chunk they import (relative
- * imports, transitively), and the packages they import.
- */
+/** The entries worker threads load: the Piscina task entry, the sensor reader, the archive thread. */
+const WORKER_ENTRIES = ['out/main/task.js', 'out/main/sensorReader.js', 'out/main/archiveThread.js']
+
+/** The thread entries and every chunk they import (relative imports, transitively), and the packages they import. */
 function workerClosure() {
   const files = new Set()
   const packages = new Set()
@@ -68,8 +70,7 @@ function workerClosure() {
       }
     }
   }
-  visit('out/main/task.js')
-  visit('out/main/sensorReader.js')
+  for (const entry of WORKER_ENTRIES) visit(entry)
   return { files: [...files], packages: [...packages] }
 }
 
@@ -81,7 +82,7 @@ function readInstalledPackage(name) {
 async function main() {
   const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   const builtFiles = [...walk(join(root, 'out')).map((f) => `out/${f}`)].filter((f) => !f.endsWith('.map'))
-  if (!builtFiles.includes('out/main/index.js') || !builtFiles.includes('out/main/task.js')) {
+  if (!builtFiles.includes('out/main/index.js') || WORKER_ENTRIES.some((e) => !builtFiles.includes(e))) {
     fail('out/ is not built; run `npx electron-vite build` first')
   }
   writeIcons(join(root, 'resources/icons'))
@@ -187,6 +188,30 @@ async function main() {
       fail(`the sensor reader thread does not start from app.asar.unpacked alone:\n${readerProbe.stderr}${readerProbe.stdout}`, work)
     }
     say('sensor reader thread starts from app.asar.unpacked alone')
+    // The archive thread from app.asar.unpacked alone: started as a worker thread, it must get ready
+    // (its h5wasm initialised) and answer a request (a missing archive: FILE_NOT_FOUND naming it).
+    const archiveThread = join(resourcesPath, 'app.asar.unpacked', 'out/main/archiveThread.js')
+    const missing = join(runDir, 'no-such-archive.h5')
+    const threadProbe = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { Worker } from 'node:worker_threads'
+const w = new Worker(${JSON.stringify(archiveThread)}, { execArgv: [] })
+const t = setTimeout(() => { console.error('no answer from the archive thread'); process.exit(1) }, 60000)
+w.on('error', (e) => { console.error(e); process.exit(1) })
+w.on('message', (m) => {
+  if (m.type === 'ready') w.postMessage({ type: 'read', id: 1, path: ${JSON.stringify(missing)} })
+  else if (m.type === 'failed') { console.log(m.error.code + ' ' + m.error.message); clearTimeout(t); w.terminate() }
+})`,
+      ],
+      { cwd: runDir, env, encoding: 'utf8' },
+    )
+    if (threadProbe.status !== 0 || !threadProbe.stdout.startsWith('FILE_NOT_FOUND') || !threadProbe.stdout.includes(missing)) {
+      fail(`the archive thread does not run from app.asar.unpacked alone:\n${threadProbe.stderr}${threadProbe.stdout}`, work)
+    }
+    say('archive thread runs from app.asar.unpacked alone (ready, answers a read)')
 
     if (process.env.PACK_CHECK_SKIP_DEMO === '1') {
       say('demo run skipped (PACK_CHECK_SKIP_DEMO=1)')

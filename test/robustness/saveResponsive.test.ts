@@ -16,7 +16,7 @@ import { type PipelineSession, createSession } from '../../src-main/session/sess
 import { STEPS } from '../../src-main/steps/index'
 import { WorkbenchService } from '../../src-main/workbench/service'
 import { CancelledError } from '../../src-shared/errors'
-import { type GroupNode, f32, group, str } from '../../src-shared/tree'
+import { type GroupNode, type NumericNode, f32, group, str } from '../../src-shared/tree'
 
 const UNITS = 8
 const VALUES_PER_UNIT = 32 * 1024 * 1024 // float32: 128 MB per unit, 1 GiB in all
@@ -131,10 +131,10 @@ describe('a 1 GB save', () => {
     expect(back.datasetId).toBe('big_session')
     expect([...back.units.children.keys()]).toEqual([...big.units.children.keys()])
     for (let u = 0; u < UNITS; u++) {
-      const sta = (back.units.children.get(`unit_${String(u).padStart(3, '0')}`) as GroupNode).children.get('eimage_sta')
-      expect(sta?.kind === 'numeric' && sta.dtype).toBe('float32')
-      expect(sta?.shape).toEqual([VALUES_PER_UNIT / 4096, 64, 64])
-      const data = (sta as { data: Float32Array }).data
+      const sta = (back.units.children.get(`unit_${String(u).padStart(3, '0')}`) as GroupNode).children.get('eimage_sta') as NumericNode
+      expect(sta.dtype).toBe('float32')
+      expect(sta.shape).toEqual([VALUES_PER_UNIT / 4096, 64, 64])
+      const data = sta.data as Float32Array
       let wrong = -1
       for (let i = 0; i < data.length && wrong < 0; i++) if (data[i] !== valueAt(u, i)) wrong = i
       expect(wrong, `unit ${u}: first wrong value at index ${wrong}`).toBe(-1)
