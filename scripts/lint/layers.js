@@ -44,10 +44,17 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
 export const HDF5_MODULES = ['src-worker/mcs/', 'src-worker/hdf5/', 'src-worker/synthetic/', 'src-worker/eimage/sensorSlabs.ts', 'src-worker/sensorReader.ts']
 
 /**
- * The src-main code that may still load h5wasm: the archive codec (issue 12 moves it into HDF5 threads
- * of its own, started from here).
+ * The src-main code that may load h5wasm: the archive codec, which runs only in the archive threads
+ * (src-main/archive/thread/threadEntry.ts, built as out/main/archiveThread.js). Other src-main code may
+ * not import these files either: it reads and writes archives through src-main/archive's index.
  */
-export const MAIN_MAY_USE_HDF5 = ['src-main/archive/']
+export const MAIN_MAY_USE_HDF5 = [
+  'src-main/archive/h5.ts',
+  'src-main/archive/reader.ts',
+  'src-main/archive/writer.ts',
+  'src-main/archive/codec.ts',
+  'src-main/archive/thread/threadEntry.ts',
+]
 
 /** src-shared modules the renderer may import at run time (pure, small); the rest only with `import type`. */
 export const RENDERER_MAY_IMPORT_FROM_SHARED = ['src-shared/wire.ts', 'src-shared/errors.ts', 'src-shared/batchModel.ts', 'src-shared/tree.ts', 'src-shared/unsavedWork.ts']
@@ -214,8 +221,8 @@ const noHdf5OnMainRule = {
   },
   create(context) {
     const fromRel = repoPath(context.filename)
-    if (layerOf(fromRel) !== 'src-main' || MAIN_MAY_USE_HDF5.some((m) => fromRel.startsWith(m))) return {}
-    const why = 'HDF5 runs in worker threads (pool tasks in src-worker/tasks, the sensor reader thread), never on the main thread, where a slow or hung file share would freeze every window'
+    if (layerOf(fromRel) !== 'src-main' || MAIN_MAY_USE_HDF5.includes(fromRel)) return {}
+    const why = 'HDF5 runs in worker threads (pool tasks in src-worker/tasks, the sensor reader thread, the archive threads), never on the main thread, where a slow or hung file share would freeze every window'
     const check = (node, sourceNode) => {
       if (!sourceNode || sourceNode.type !== 'Literal' || typeof sourceNode.value !== 'string' || isTypeOnly(node)) return
       const source = sourceNode.value
@@ -223,6 +230,10 @@ const noHdf5OnMainRule = {
       if (isH5wasm(source)) problem = `'${source}' in src-main: ${why}`
       else if (source.startsWith('.')) {
         const target = importedFile(context.filename, source)
+        if (MAIN_MAY_USE_HDF5.includes(target)) {
+          context.report({ node: sourceNode, message: `${target} is the archive codec: ${why}; read and write archives through src-main/archive (archive threads)` })
+          return
+        }
         if (layerOf(target) !== 'src-worker') return
         const chain = isHdf5Module(target) ? [target] : hdf5Chain(sourceFile(fromRel, source) ?? target)
         if (chain) problem = `${chain.join(' -> ')} loads HDF5 on the main thread: ${why}; import its types only, or run it as a task`

@@ -75,11 +75,19 @@ describe('layers/no-hdf5-on-main', () => {
     expect(through).toMatch(/^src-worker\/tasks\/mcsTasks\.ts -> src-worker\/mcs\/\w+\.ts loads HDF5 on the main thread/)
   })
 
+  it('refuses the archive codec outside the archive thread, and h5wasm elsewhere in src-main/archive', async () => {
+    const [codec] = await hdf5('src-main/session/x.ts', "import { readArchive } from '../archive/reader'\nexport { readArchive }\n")
+    expect(codec).toContain('src-main/archive/reader.ts is the archive codec')
+    expect(await hdf5('src-main/archive/x.ts', "import h5wasm from 'h5wasm/node'\nexport { h5wasm }\n")).toHaveLength(1)
+    expect(await hdf5('src-main/session/x.ts', "import { readArchive } from '../archive'\nexport { readArchive }\n")).toEqual([])
+  })
+
   it('lets src-main import their types, the eimage engine (its reader is a thread), and the archive codec use h5wasm', async () => {
     expect(await hdf5('src-main/steps/x.ts', "import type { CmcrFile } from '../../src-worker/mcs/cmcrReader'\nexport type { CmcrFile }\n")).toEqual([])
     expect(await hdf5('src-main/steps/x.ts', "import { type CmcrSummary } from '../../src-worker/mcs/recordingLoad'\nexport type { CmcrSummary }\n")).toEqual([])
     expect(await hdf5('src-main/steps/x.ts', "import { computeEimageSta } from '../../src-worker/eimage/engine'\nexport { computeEimageSta }\n")).toEqual([])
-    expect(await hdf5('src-main/archive/x.ts', "import h5wasm from 'h5wasm/node'\nimport { h5wasmReady } from '../../src-worker/hdf5/h5wasmModule'\nexport { h5wasm, h5wasmReady }\n")).toEqual([])
+    expect(await hdf5('src-main/archive/h5.ts', "import h5wasm from 'h5wasm/node'\nimport { h5wasmReady } from '../../src-worker/hdf5/h5wasmModule'\nexport { h5wasm, h5wasmReady }\n")).toEqual([])
+    expect(await hdf5('src-main/archive/thread/threadEntry.ts', "import { readArchive } from '../reader'\nexport { readArchive }\n")).toEqual([])
     // Worker code itself may use HDF5.
     expect(await hdf5('src-worker/mcs/x.ts', "import h5wasm from 'h5wasm/node'\nexport { h5wasm }\n")).toEqual([])
   })

@@ -54,7 +54,8 @@ class ArchiveThread {
   private onStartFailed: ((err: Error) => void) | null = null
 
   constructor(script: string | URL) {
-    this.worker = new Worker(script, { name: 'hdmea-archive' })
+    // execArgv: [] so a loader the process was started with (tsx in tests) is not loaded again in the thread.
+    this.worker = new Worker(script, { name: 'hdmea-archive', execArgv: [] })
     this.ready = new Promise((resolve, reject) => {
       this.onReady = resolve
       this.onStartFailed = reject
