@@ -318,7 +318,9 @@ describe('reading progress and cancel', () => {
     expect(calls.length).toBeGreaterThanOrEqual(3)
     expect(calls.every(([d, t]) => t === size && d <= size)).toBe(true)
     expect(calls.every(([d], i) => i === 0 || d >= calls[i - 1][0])).toBe(true)
-    expect(calls[0][0]).toBe(2 * 8 * 1024 * 1024) // first report after 16 MB of data
+    // The first report comes between datasets after 16 MB of data, or earlier when a dataset took over
+    // 20 ms (a loaded machine): after one or two of the 8 MB datasets.
+    expect([8 * 1024 * 1024, 2 * 8 * 1024 * 1024]).toContain(calls[0][0])
     expect(calls[calls.length - 1]).toEqual([size, size])
   })
 
