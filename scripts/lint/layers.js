@@ -44,12 +44,14 @@ export const MAIN_MAY_IMPORT_FROM_WORKER = [
 export const HDF5_MODULES = ['src-worker/mcs/', 'src-worker/hdf5/', 'src-worker/synthetic/', 'src-worker/eimage/sensorSlabs.ts', 'src-worker/sensorReader.ts']
 
 /**
- * The src-main code that may load h5wasm: the archive codec, which runs only in the archive threads
- * (src-main/archive/thread/threadEntry.ts, built as out/main/archiveThread.js). Other src-main code may
- * not import these files either: it reads and writes archives through src-main/archive's index.
+ * The src-main code that may load h5wasm (or read HDF5 files itself, h5direct.ts): the archive codec,
+ * which runs only in the archive threads (src-main/archive/thread/threadEntry.ts, built as
+ * out/main/archiveThread.js). Other src-main code may not import these files either: it reads and writes
+ * archives through src-main/archive's index.
  */
 export const MAIN_MAY_USE_HDF5 = [
   'src-main/archive/h5.ts',
+  'src-main/archive/h5direct.ts',
   'src-main/archive/reader.ts',
   'src-main/archive/writer.ts',
   'src-main/archive/codec.ts',
