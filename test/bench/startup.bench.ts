@@ -5,9 +5,12 @@
 //    the host starts, the page opens the pair and runs load_recording. Three ways:
 //      cold        pre-warm switched off (HDMEA_PREWARM=0): the step starts the worker threads itself
 //      at once     the step is asked for the moment the host listens, while the pre-warm runs
-//      pre-warmed  the step is asked once the pre-warm has logged that it finished (as when the user
-//                  takes a few seconds to pick the files)
-//    Each prints seconds from process start to the step's end and from the step's request to its end.
+//      pre-warmed  the step is asked once the pre-warm has logged that it finished, and 3 s more for the
+//                  spare sensor reader thread started after it (as when the user takes a few seconds to
+//                  pick the files)
+//    Each prints seconds from process start to the step's end and from the step's request to its end,
+//    and the CPU seconds the host spent on the step (all threads; Linux), which a busy machine
+//    disturbs less than the wall time.
 // 2. Where a cold start's time goes, from test/bench/startupProbe.mjs in a fresh process: worker thread
 //    spawn, the worker's import of task.js, h5wasm's wasm compile and instantiate (main and worker), the
 //    first file open against a later one.
@@ -18,7 +21,7 @@
 // inside a checkout so that its imports find node_modules).
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import WebSocket from 'ws'
@@ -45,6 +48,22 @@ interface HostRun {
   fromStart: number
   fromRequest: number
   stepSeconds: number
+  /** CPU seconds the host process (all its threads) spent from the request to the end, or null off Linux. */
+  stepCpu: number | null
+}
+
+/** After the pre-warm's line, this long for what starts after it (the spare sensor reader thread). */
+const SETTLE_MS = 3000
+
+/** CPU seconds (user + system, every thread) a process has used, from /proc (Linux); null elsewhere. */
+function processCpu(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -107,17 +126,20 @@ async function hostRun(way: Way, demo: { cmcrPath: string; cmtrPath: string; dir
         if (entries.some((e) => WARM_LOG.test(e.message))) warmLogged = performance.now()
         else await sleep(50)
       }
+      if (warmLogged !== null) await sleep(SETTLE_MS)
     }
 
     await api(base, token, 'session.open', { cmcrPath: demo.cmcrPath, cmtrPath: demo.cmtrPath })
     const requested = performance.now()
+    const cpu0 = processCpu(child.pid!)
     const job = await api<{ jobId: string }>(base, token, 'step.run', { stepId: 'load_recording', params: { cmcr_path: demo.cmcrPath, cmtr_path: demo.cmtrPath } })
     if (!finished.has(job.jobId)) await new Promise<void>((r) => waiters.set(job.jobId, r))
     const end = performance.now()
+    const cpu1 = processCpu(child.pid!)
     const result = finished.get(job.jobId)!
     if (result.status !== 'done') throw new Error(`load_recording ${result.status}: ${result.error?.message ?? ''}`)
     ws.close()
-    return { ready: ready - t0, warmLogged: warmLogged === null ? null : warmLogged - t0, fromStart: end - t0, fromRequest: end - requested, stepSeconds: result.seconds }
+    return { ready: ready - t0, warmLogged: warmLogged === null ? null : warmLogged - t0, fromStart: end - t0, fromRequest: end - requested, stepSeconds: result.seconds, stepCpu: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 }
   } finally {
     await stop(child)
     rmSync(workdir, { recursive: true, force: true })
@@ -158,7 +180,7 @@ async function main(): Promise<void> {
       results.set(way, [...(results.get(way) ?? []), r])
       console.log(
         `  ${way.padEnd(10)} run ${i + 1}: host listening ${sec(r.ready)} s, ${way !== 'pre-warmed' ? 'pre-warm not waited for' : r.warmLogged === null ? `no pre-warm line in ${FALLBACK_WAIT_MS / 1000} s` : `pre-warm done ${sec(r.warmLogged)} s`}, ` +
-          `load_recording done ${sec(r.fromStart)} s after process start, ${sec(r.fromRequest)} s after its request (step ${r.stepSeconds.toFixed(2)} s)`,
+          `load_recording done ${sec(r.fromStart)} s after process start, ${sec(r.fromRequest)} s after its request (step ${r.stepSeconds.toFixed(2)} s${r.stepCpu === null ? '' : `, CPU ${r.stepCpu.toFixed(2)} s`})`,
       )
     }
   }
@@ -176,10 +198,14 @@ async function main(): Promise<void> {
   console.log(pythonReference())
 
   const m = (way: Way, key: 'fromStart' | 'fromRequest') => sec(median(results.get(way)!.map((r) => r[key])))
+  const cpu = (way: Way) => {
+    const xs = results.get(way)!.map((r) => r.stepCpu)
+    return xs.every((x) => x !== null) ? `; CPU ${median(xs as number[]).toFixed(2)} s` : ''
+  }
   console.log(`load average at the end ${load()}`)
   console.log(
-    `startup: first load_recording (demo pair), median of ${RUNS}: cold ${m('cold', 'fromRequest')} s from request (${m('cold', 'fromStart')} s from process start), ` +
-      `at once ${m('at once', 'fromRequest')} s (${m('at once', 'fromStart')} s), pre-warmed ${m('pre-warmed', 'fromRequest')} s`,
+    `startup: first load_recording (demo pair), median of ${RUNS}: cold ${m('cold', 'fromRequest')} s from request (${m('cold', 'fromStart')} s from process start${cpu('cold')}), ` +
+      `at once ${m('at once', 'fromRequest')} s (${m('at once', 'fromStart')} s${cpu('at once')}), pre-warmed ${m('pre-warmed', 'fromRequest')} s (${cpu('pre-warmed').slice(2)})`,
   )
 }
 
