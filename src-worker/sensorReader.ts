@@ -10,13 +10,18 @@ import type { ReaderFailure, ReaderOpen, ReaderReply, ReaderRequest } from './ei
 import { osThreadId, threadCpuMs } from './eimage/osThread'
 import { type SensorSlabSource, openSensorSlabs } from './eimage/sensorSlabs'
 import { type CmcrFile, openCmcr } from './mcs/cmcrReader'
+import { h5ready } from './mcs/h5util'
 
 const port = parentPort
 if (!port) throw new Error('sensorReader.js runs as a worker thread')
+// h5wasm starts at once, while the main thread still prepares the run; open() waits for it.
+h5ready().catch(() => undefined)
 
 let cmcr: CmcrFile | null = null
 let source: SensorSlabSource | null = null
 let storeBuffer: ArrayBufferLike | null = null
+/** CPU ms of this thread when the run asked it to open (a spare thread booted earlier, outside the run). */
+let cpuAtOpen: number | null = null
 
 function failure(err: unknown): ReaderFailure {
   if (err instanceof WorkbenchError) return { code: err.code, message: err.message, path: err.path }
@@ -31,6 +36,7 @@ function closeFiles(): void {
 }
 
 async function open(msg: ReaderOpen): Promise<ReaderReply> {
+  cpuAtOpen = threadCpuMs()
   cmcr = await openCmcr(msg.path)
   const found = cmcr.sensor
   const want = msg.sensor
@@ -53,9 +59,11 @@ async function handle(msg: ReaderRequest): Promise<ReaderReply> {
       source.readInto(msg.t0, msg.t1, new Int16Array(storeBuffer, msg.byteOffset, (msg.t1 - msg.t0) * source.frameSize))
       return { type: 'read', ms: performance.now() - t0 }
     }
-    case 'close':
+    case 'close': {
       closeFiles()
-      return { type: 'closed', cpuMs: threadCpuMs() }
+      const now = threadCpuMs()
+      return { type: 'closed', cpuMs: now !== null && cpuAtOpen !== null ? now - cpuAtOpen : null }
+    }
   }
 }
 

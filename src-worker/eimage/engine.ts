@@ -60,7 +60,7 @@ export interface EimageProfile {
   /** Main thread: waiting for the workers and the next slab's read. */
   wait: number
   mainThread: number | null
-  /** The reader thread's OS thread id and its CPU ms, which it reports as it ends (it is gone when the benchmark looks). */
+  /** The reader thread's OS thread id and its CPU ms from the open on, which it reports as it ends (it is gone when the benchmark looks). */
   readerThread: number | null
   readerCpu: number | null
 }

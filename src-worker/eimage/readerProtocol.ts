@@ -41,6 +41,6 @@ export type ReaderReply =
   | { type: 'opened'; thread: number | null }
   /** `ms`: wall time of the HDF5 read and the copy into the store. */
   | { type: 'read'; ms: number }
-  /** `cpuMs`: the thread's whole CPU time (Linux), reported as it ends. */
+  /** `cpuMs`: the thread's CPU time from the open on (Linux), reported as it ends. */
   | { type: 'closed'; cpuMs: number | null }
   | { type: 'failed'; error: ReaderFailure }

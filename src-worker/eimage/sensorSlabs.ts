@@ -1,4 +1,5 @@
-// Sequential reads of sensor frames straight into a caller's buffer (a SharedArrayBuffer slab).
+// Sequential reads of sensor frames straight into a caller's buffer (a slab of the shared store), in the
+// sensor reader thread (src-worker/sensorReader.ts).
 //
 // h5wasm's Dataset.slice() reads into its wasm heap and then copies out into a fresh ArrayBuffer;
 // copying that again into the shared slab would cost a second copy and leave a dead slab per read
