@@ -123,6 +123,33 @@ describe('content batches', () => {
     expect(host.length).toBe(10_000)
   })
 
+  it('can reuse the sender\'s buffers: two shared buffers in turn, each reused once its batch was taken', () => {
+    const units = group()
+    for (let u = 0; u < 12; u++) units.children.set(`u${u}`, group({ big: f64(new Float64Array(300).map((_, i) => u * 1000 + i)), small: f32([u, -u]) }))
+    const content = archiveContent({ units })
+    const slots = [new SharedArrayBuffer(1024), new SharedArrayBuffer(1024)]
+    const used: number[] = []
+    const bufferFor = (index: number, bytes: number) => {
+      used.push(index)
+      return new Uint8Array(slots[index % 2], 0, bytes)
+    }
+    const assembler = new ContentAssembler()
+    const waiting: ContentBatch[] = []
+    let nodes = 0
+    // As batchStream lets it: batch k+1 is made only once every batch before k was taken by the receiver.
+    for (const b of encodeContent(content, LIMITS, { bufferFor })) {
+      expect(transferListOf(b)).toEqual([]) // shared memory is not moved
+      nodes += b.records.length
+      waiting.push(structuredClone(b))
+      while (waiting.length > 1) assembler.add(waiting.shift()!)
+    }
+    for (const b of waiting) assembler.add(b)
+    const back = assembler.finish(contentHeader(content), nodes)
+    expectSameTree(content.units, back.units, 'units')
+    expect(used.length).toBeGreaterThan(20)
+    expect(used).toEqual([...new Set(used)].sort((a, b) => a - b)) // one buffer per batch, in batch order
+  })
+
   it('hand over arrays that own their buffer only when asked, without copying them', () => {
     const owned = new Float32Array(32 * 1024).map((_, i) => i)
     const content = archiveContent({ metadata: group({ owned: f32(owned) }) })

@@ -15,8 +15,8 @@
 import { Worker } from 'node:worker_threads'
 import { CancelledError } from '../../../src-shared/errors'
 import type { ArchiveContent } from '../content'
-import { AckWindow, sendBatches } from './batchStream'
-import { type BatchLimits, ContentAssembler, DEFAULT_BATCH_LIMITS, contentHeader, encodeContent } from './contentBatches'
+import { AckWindow, BATCH_WINDOW, sendBatches } from './batchStream'
+import { type BatchLimits, type BufferFor, ContentAssembler, DEFAULT_BATCH_LIMITS, contentHeader, encodeContent } from './contentBatches'
 import { type FromThread, type ToThread, deserializeError } from './protocol'
 import { findArchiveThreadScript } from './threadFile'
 
@@ -175,8 +175,12 @@ export class ArchiveThreads {
       job.onEnd = (err) => acks.fail(err)
       thread.post({ type: 'write', id, path, options: { slabBytes: options.slabBytes } })
       const header = contentHeader(content)
-      // The session keeps its arrays: copied into the batches, never handed over.
-      sendBatches(encodeContent(content, this.limits), (seq, batch, transfer) => thread.post({ type: 'batch', id, seq, batch }, transfer), acks, options.signal).then(
+      // The session keeps its arrays: copied into the batches, never handed over. The copies go into
+      // BATCH_WINDOW shared buffers used in turn (a batch's buffer is reused once it is acknowledged), so
+      // the main thread allocates nothing per batch.
+      const slots: Array<SharedArrayBuffer | undefined> = []
+      const bufferFor: BufferFor = (index, bytes) => new Uint8Array((slots[index % BATCH_WINDOW] ??= new SharedArrayBuffer(this.limits.maxBytes)), 0, bytes)
+      sendBatches(encodeContent(content, this.limits, { bufferFor }), (seq, batch, transfer) => thread.post({ type: 'batch', id, seq, batch }, transfer), acks, options.signal).then(
         (nodes) => {
           if (!job.settled) thread.post({ type: 'end', id, header, nodes })
         },

@@ -10,6 +10,12 @@
 //    of each view: a structured clone of a view would copy its whole underlying buffer);
 //  * arrays larger than a batch follow their node as slabs of at most `maxBytes`, copied into the
 //    array allocated on the receiving side;
+//  * the bytes of a batch go into a buffer the sender chooses (`bufferFor`): by default a new one,
+//    transferred; a writer reuses a few SharedArrayBuffers instead, so a 1 GB save allocates nothing
+//    per batch on the main thread (no garbage, no collector pauses there);
+//  * the bytes of a batch go into a buffer the sender chooses (`bufferFor`): by default a new one,
+//    transferred; a writer reuses a few SharedArrayBuffers instead, so a 1 GB save allocates nothing
+//    per batch on the main thread (no garbage, no collector pauses there);
 //  * with `handOver`, arrays that own their whole buffer are handed over as that buffer (transferred,
 //    no copy); the sender must not use them afterwards (the archive thread's freshly read arrays).
 // Nodes are numbered in the order sent, depth first, each naming its parent by number, so the receiver
@@ -78,10 +84,10 @@ export interface ContentBatch {
   /** Number of this batch's first record (records are numbered across all batches). */
   first: number
   records: NodeRecord[]
-  packed?: ArrayBuffer
+  packed?: Uint8Array
   buffers?: ArrayBuffer[]
   /** A slab of a large array: its values from element `offset` on. */
-  slab?: { node: number; offset: number; data: ArrayBuffer }
+  slab?: { node: number; offset: number; data: Uint8Array }
 }
 
 /** Everything of an ArchiveContent that is not a tree (small; sent with the start or end message). */
@@ -120,14 +126,25 @@ export function contentHeader(c: ArchiveContent): ContentHeader {
   return h
 }
 
-/** The buffers of a batch to transfer with it (all of them are the batch's own). */
+/** The buffers of a batch to transfer with it: its own ones (shared memory is shared, not moved). */
 export function transferListOf(batch: ContentBatch): ArrayBuffer[] {
   const list: ArrayBuffer[] = []
-  if (batch.packed) list.push(batch.packed)
+  const own = (view: Uint8Array | undefined) => {
+    if (view && view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) list.push(view.buffer)
+  }
+  own(batch.packed)
   if (batch.buffers) list.push(...batch.buffers)
-  if (batch.slab) list.push(batch.slab.data)
+  own(batch.slab?.data)
   return list
 }
+
+/**
+ * Where the bytes of batch number `index` go (`bytes` of them). The sender may reuse a buffer once the
+ * batch that used it was acknowledged (batchStream.ts keeps at most BATCH_WINDOW unacknowledged).
+ */
+export type BufferFor = (index: number, bytes: number) => Uint8Array
+
+const newBuffer: BufferFor = (_index, bytes) => new Uint8Array(bytes)
 
 function typeNameOf(data: unknown): ArrayTypeName | undefined {
   if (!ArrayBuffer.isView(data) || data instanceof DataView) return undefined
@@ -155,7 +172,13 @@ interface Pending {
  * order. Lazy: each step does a bounded amount of work, so a sender can give its event loop a turn
  * between batches. Without `handOver` the content's arrays are only read, never detached.
  */
-export function* encodeContent(content: ArchiveContent, limits: BatchLimits = DEFAULT_BATCH_LIMITS, opts: { handOver?: boolean } = {}): Generator<ContentBatch> {
+export function* encodeContent(
+  content: ArchiveContent,
+  limits: BatchLimits = DEFAULT_BATCH_LIMITS,
+  opts: { handOver?: boolean; bufferFor?: BufferFor } = {},
+): Generator<ContentBatch> {
+  const bufferFor = opts.bufferFor ?? newBuffer
+  let index = 0 // number of the batch being made
   const maxBytes = Math.max(8, Math.floor(limits.maxBytes / 8) * 8)
   const maxNodes = Math.max(1, limits.maxNodes)
   const stack: Pending[] = []
@@ -174,10 +197,11 @@ export function* encodeContent(content: ArchiveContent, limits: BatchLimits = DE
 
   const seal = (): ContentBatch => {
     if (smalls.length > 0) {
-      const packed = new Uint8Array(packedBytes)
+      const packed = bufferFor(index, packedBytes)
       for (const s of smalls) packed.set(new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength), s.offset)
-      batch.packed = packed.buffer
+      batch.packed = packed
     }
+    index++
     const out = batch
     batch = { first: out.first + out.records.length, records: [] }
     smalls = []
@@ -235,8 +259,11 @@ export function* encodeContent(content: ArchiveContent, limits: BatchLimits = DE
       yield seal()
       const perSlab = Math.max(1, Math.floor(maxBytes / slabsOf.BYTES_PER_ELEMENT))
       for (let offset = 0; offset < slabsOf.length; offset += perSlab) {
-        const part = slabsOf.slice(offset, Math.min(slabsOf.length, offset + perSlab))
-        yield { first: batch.first, records: [], slab: { node: number, offset, data: part.buffer as ArrayBuffer } }
+        const count = Math.min(perSlab, slabsOf.length - offset)
+        const bpe = slabsOf.BYTES_PER_ELEMENT
+        const data = bufferFor(index++, count * bpe)
+        data.set(new Uint8Array(slabsOf.buffer, slabsOf.byteOffset + offset * bpe, count * bpe))
+        yield { first: batch.first, records: [], slab: { node: number, offset, data } }
       }
     } else if (batch.records.length >= maxNodes) {
       yield seal()
@@ -324,7 +351,7 @@ export class ContentAssembler {
       case 'packed': {
         if (!batch.packed || ref.offset + ref.bytes > batch.packed.byteLength) throw new Error(`archive transfer: node ${number} lies outside its batch's data`)
         // A copy: each array owns its buffer, as an array read from a file does.
-        return new Type(batch.packed.slice(ref.offset, ref.offset + ref.bytes))
+        return new Type(batch.packed.slice(ref.offset, ref.offset + ref.bytes).buffer)
       }
       case 'buffer': {
         const buffer = batch.buffers?.[ref.index]
@@ -344,7 +371,7 @@ export class ContentAssembler {
       throw new Error(`archive transfer: a slab for node ${slab.node}, which expects none`)
     }
     const array = target.data as unknown as AnyTypedArray
-    const part = new Uint8Array(slab.data)
+    const part = slab.data
     const at = slab.offset * array.BYTES_PER_ELEMENT
     if (at + part.byteLength > array.byteLength) throw new Error(`archive transfer: a slab beyond the end of node ${slab.node}`)
     new Uint8Array(array.buffer, array.byteOffset + at, part.byteLength).set(part)
