@@ -19,6 +19,14 @@ export function openFile(path: string, mode: 'r' | 'w'): File {
   return mode === 'w' ? new h5wasm.File(path, mode, { libver: ['earliest', 'latest'] }) : new h5wasm.File(path, mode)
 }
 
+/**
+ * An h5wasm handle for attribute calls on the object at `path`, made without asking the file (File.get
+ * would look the path up first, twice, for every attribute). The object must exist.
+ */
+export function attributeHolder(file: File, path: string): File {
+  return (path === '/' ? file : new h5wasm.Group(file.file_id, path)) as unknown as File
+}
+
 /** Struct-style dtype strings understood by h5wasm. */
 export const STRUCT_DTYPE: Record<NumericDtype, string> = {
   int8: '<b',

@@ -18,8 +18,8 @@ export class DirectUnsupported extends Error {}
 
 const UNDEF = -1
 const BLOCK = 64 * 1024
-/** Metadata blocks kept in memory; an object-heavy archive's headers sit close together. */
-const MAX_BLOCKS = 1024
+/** Blocks kept in memory (16 MB): headers of neighbouring objects sit close together in the file. */
+const MAX_BLOCKS = 256
 
 export interface DirectType {
   /** HDF5 type class as h5wasm reports it (vlen strings report H5T_STRING, 3). */

@@ -16,7 +16,7 @@ import {
   WRITER_VERSION_ATTR,
 } from './content'
 import { hdf5ErrorText } from '../../src-worker/hdf5/h5wasmModule'
-import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, createEmptyAttribute, h5ready, openFile, writeNumericDataset } from './h5'
+import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, attributeHolder, createEmptyAttribute, h5ready, openFile, writeNumericDataset } from './h5'
 
 export interface WriteOptions {
   /** Arrays above this size are written in slabs (tests lower it). */
@@ -226,7 +226,7 @@ function writeDatasetValue(ctx: Ctx, path: string, leaf: LeafNode): void {
 function writeAttr(ctx: Ctx, objPath: string, name: string, leaf: LeafNode): void {
   const where = `attribute ${name} of ${objPath}`
   try {
-    const obj = objPath === '/' ? ctx.file : (ctx.file.get(objPath) as unknown as File)
+    const obj = attributeHolder(ctx.file, objPath)
     switch (leaf.kind) {
       case 'numeric': {
         const data = checkedNumeric(leaf, where)
