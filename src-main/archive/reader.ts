@@ -442,18 +442,20 @@ function directDatasetValue(ctx: Ctx, path: string, h: DirectHeader): LeafNode |
     const bytes = n * DTYPE_BYTES[dtype]
     const describe = () => `dataset ${path}`
     const layout = h.layout!
-    if (layout.kind === 'contiguous' && bytes > DIRECT_SLAB_BYTES && dtype !== 'int64' && dtype !== 'uint64') {
+    if (layout.kind === 'contiguous' && bytes > DIRECT_CACHED_BYTES) {
+      // Straight from the file, past the block cache (which keeps headers).
       if (layout.address < 0 || layout.size < bytes) throw new DirectUnsupported('contiguous storage')
-      ctx.direct!.readInto(layout.address, new Uint8Array(data.buffer, data.byteOffset, bytes))
-    } else if (layout.kind === 'contiguous' && bytes > DIRECT_SLAB_BYTES) {
-      if (layout.address < 0 || layout.size < bytes) throw new DirectUnsupported('contiguous storage')
-      const per = Math.floor(DIRECT_SLAB_BYTES / 8)
-      const slab = new Uint8Array(per * 8)
-      for (let i = 0; i < n; i += per) {
-        const count = Math.min(per, n - i)
-        const view = slab.subarray(0, count * 8)
-        ctx.direct!.readInto(layout.address + i * 8, view)
-        drainBytes(view, dtype, data, i, count, describe)
+      if (dtype !== 'int64' && dtype !== 'uint64') {
+        ctx.direct!.readInto(layout.address, new Uint8Array(data.buffer, data.byteOffset, bytes))
+      } else {
+        const per = Math.min(n, Math.floor(DIRECT_SLAB_BYTES / 8))
+        const slab = new Uint8Array(per * 8)
+        for (let i = 0; i < n; i += per) {
+          const count = Math.min(per, n - i)
+          const view = slab.subarray(0, count * 8)
+          ctx.direct!.readInto(layout.address + i * 8, view)
+          drainBytes(view, dtype, data, i, count, describe)
+        }
       }
     } else {
       drainBytes(datasetBytes(ctx.direct!, h, bytes), dtype, data, 0, n, describe)
@@ -463,7 +465,8 @@ function directDatasetValue(ctx: Ctx, path: string, h: DirectHeader): LeafNode |
   return { kind: 'numeric', dtype, shape, data }
 }
 
-/** Above this many bytes a contiguous dataset is read from the file in slabs, bypassing the block cache. */
+/** Contiguous datasets above this size are read from the file past the block cache; int64 ones in slabs of DIRECT_SLAB_BYTES. */
+const DIRECT_CACHED_BYTES = 16 * 1024
 const DIRECT_SLAB_BYTES = 4 * 1024 * 1024
 
 /** The first `bytes` bytes of a dataset's storage (compact or contiguous). */
