@@ -8,9 +8,11 @@
 // ends cancelled with the session unchanged. At the end the FIFOs are opened for writing and closed,
 // so every thread still waiting on them gets end-of-file and the host can exit.
 //
-// Those steps get stuck in a pool task (the .cmcr summary comes first). The sensor reader thread of the
-// electrical-image engine is tested on its own, in this process: stuck opening the .cmcr, it must leave
-// the main thread's event loop free and let Cancel end the run at once.
+// On the FIFO pair those steps get stuck in a pool task (the .cmcr summary comes first). To get the
+// electrical-image step stuck in its sensor reader thread's slab read, a real generated pair has its
+// sensor dataset stored externally in a FIFO (HDF5 external storage). The reader thread is also tested
+// on its own, in this process: stuck opening the .cmcr, it must leave the main thread's event loop free
+// and let Cancel end the run at once.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,12 +20,14 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createTaskPool } from '../../src-main/pool/taskPool'
-import type { JobFinished, JobInfo, SessionSnapshot } from '../../src-shared/contract'
+import type { JobFinished, JobInfo, JobProgress, SessionSnapshot } from '../../src-shared/contract'
 import { CancelledError } from '../../src-shared/errors'
 import { computeEimageSta } from '../../src-worker/eimage/engine'
 import type { SensorInfo } from '../../src-worker/mcs/cmcrReader'
+import { generateRecording } from '../../src-worker/synthetic/generator'
 
 const WEB_JS = resolve(import.meta.dirname, '../../out/main/web.js')
+const PYTHON = '/usr/bin/python3'
 /** The issue's bound on a request round trip while a read hangs. */
 const MAX_ROUND_TRIP_MS = 100
 const PROBE_MS = 1500
@@ -38,6 +42,9 @@ let base: string
 let token: string
 let socket: WebSocket
 const finished: JobFinished[] = []
+const progress: JobProgress[] = []
+/** A real .cmcr/.cmtr pair whose sensor dataset is stored in an external file, a FIFO (HDF5 external storage). */
+let external: { cmcr: string; cmtr: string; sensor: string }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -123,11 +130,44 @@ async function releaseFifos(fifos: string[], pid: number | undefined): Promise<v
   }
 }
 
+/** Rewrites the sensor dataset of `cmcr` as one stored externally in `fifo`, with the same shape, type and attributes. */
+const EXTERNAL_SENSOR_PY = `
+import sys, h5py
+cmcr, fifo = sys.argv[1], sys.argv[2]
+with h5py.File(cmcr, 'r+') as f:
+    name = 'Acquisition/Sensor Data/SensorData 1 1'
+    old = f[name]
+    attrs = {k: old.attrs[k] for k in old.attrs}
+    shape, dtype = old.shape, old.dtype
+    del f[name]
+    ds = f.create_dataset(name, shape=shape, dtype=dtype, external=[(fifo, 0, h5py.h5f.UNLIMITED)])
+    for k, v in attrs.items():
+        ds.attrs[k] = v
+`
+
+/**
+ * A generated pair whose sensor movie is read from a FIFO: everything but the movie reads normally, and
+ * the first slab read waits for a writer, as a read from a share that stopped answering mid-file. (The
+ * dataset's old bytes stay in the file, so its declared size still fits the file.)
+ */
+async function sensorMovieInFifo(folder: string): Promise<{ cmcr: string; cmtr: string; sensor: string }> {
+  const rec = await generateRecording({ dir: join(folder, 'external'), stem: 'rec', seed: 9, analogDurationS: 0.5, sensorDurationS: 0.3, nUnits: 3, baseRateHz: 40 })
+  const sensor = join(folder, 'external', 'sensor.fifo')
+  execFileSync('mkfifo', [sensor])
+  try {
+    execFileSync(PYTHON, ['-c', EXTERNAL_SENSOR_PY, rec.cmcrPath, sensor], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (err) {
+    throw new Error(`This test needs h5py for ${PYTHON} (Debian python3-h5py) to store a sensor movie externally: ${(err as Error).message}`)
+  }
+  return { cmcr: rec.cmcrPath, cmtr: rec.cmtrPath, sensor }
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hung-share-'))
   cmcr = join(dir, 'hung.cmcr')
   cmtr = join(dir, 'hung.cmtr')
   execFileSync('mkfifo', [cmcr, cmtr])
+  external = await sensorMovieInFifo(dir)
   child = spawn(process.execPath, [WEB_JS, '--workdir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d) => (out += String(d)))
@@ -149,6 +189,7 @@ beforeAll(async () => {
   socket.on('message', (data) => {
     const msg = JSON.parse(String(data)) as { event: string; payload: unknown }
     if (msg.event === 'job.finished') finished.push(msg.payload as JobFinished)
+    if (msg.event === 'job.progress') progress.push(msg.payload as JobProgress)
   })
   await new Promise<void>((r, reject) => {
     socket.once('open', () => r())
@@ -158,7 +199,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   socket?.close()
-  if (cmcr) await releaseFifos([cmcr, cmtr], child?.pid)
+  if (cmcr) await releaseFifos([cmcr, cmtr, ...(external ? [external.sensor] : [])], child?.pid)
   if (child && child.exitCode === null) {
     const exited = new Promise<void>((r) => child.once('exit', () => r()))
     child.kill('SIGTERM')
@@ -169,42 +210,58 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 }, 60_000)
 
-describe('a recording whose reads never answer (FIFOs named like a .cmcr and its .cmtr)', () => {
-  let before: SessionSnapshot
+/**
+ * Runs `stepId` on the session's files, which hang: while it is stuck, cheap requests answer within the
+ * bound; then Cancel ends it cancelled and the session is as `before`. Returns the job's id.
+ */
+async function answersWhileStuckAndCancels(stepId: string, params: Record<string, unknown>, before: SessionSnapshot): Promise<string> {
+  const job = await request<JobInfo>('step.run', { stepId, params })
+  await untilStuck(child.pid!)
+  const trips = await probeRoundTrips()
+  // Still running: the step really is waiting on the file, it did not fail early.
+  expect(finished.find((f) => f.jobId === job.jobId)).toBeUndefined()
+  expect((await request<SessionSnapshot>('session.get')).runningJob?.jobId).toBe(job.jobId)
+  expect(trips.length).toBeGreaterThan(10)
+  expect(Math.max(...trips)).toBeLessThan(MAX_ROUND_TRIP_MS)
 
-  it('opens as a session (only its names and kinds are checked)', async () => {
-    before = await request<SessionSnapshot>('session.open', { cmcrPath: cmcr, cmtrPath: cmtr })
-    expect(before.unitCount).toBe(0)
-    expect(before.completedSteps).toEqual([])
+  expect(await request('job.cancel', { jobId: job.jobId })).toEqual({ cancelled: true })
+  const end = await finishedEvent(job.jobId)
+  expect(end.status).toBe('cancelled')
+  const after = await request<SessionSnapshot>('session.get')
+  expect(after.runningJob).toBeNull()
+  expect(after.datasetId).toBe(before.datasetId)
+  expect(after.unitCount).toBe(0)
+  expect(after.completedSteps).toEqual([])
+  expect(after.warnings).toEqual(before.warnings)
+  expect(after.modifiedSinceSave).toBe(before.modifiedSinceSave)
+  return job.jobId
+}
+
+describe('a recording whose reads never answer', () => {
+  it('opens as a session (only the names and kinds of FIFOs named like a .cmcr and its .cmtr are checked)', async () => {
+    const snap = await request<SessionSnapshot>('session.open', { cmcrPath: cmcr, cmtrPath: cmtr })
+    expect(snap.unitCount).toBe(0)
+    expect(snap.completedSteps).toEqual([])
   })
 
   for (const stepId of ['load_recording_with_eimage_sta', 'load_recording']) {
-    it(`${stepId}: requests are answered within ${MAX_ROUND_TRIP_MS} ms while it hangs, and Cancel ends it with the session unchanged`, async () => {
-      const job = await request<JobInfo>('step.run', { stepId, params: { cmcr_path: cmcr, cmtr_path: cmtr } })
-      await untilStuck(child.pid!)
-      const trips = await probeRoundTrips()
-      // Still running: the step really is waiting on the file, it did not fail early.
-      expect(finished.find((f) => f.jobId === job.jobId)).toBeUndefined()
-      expect((await request<SessionSnapshot>('session.get')).runningJob?.jobId).toBe(job.jobId)
-      expect(trips.length).toBeGreaterThan(10)
-      expect(Math.max(...trips)).toBeLessThan(MAX_ROUND_TRIP_MS)
-
-      expect(await request('job.cancel', { jobId: job.jobId })).toEqual({ cancelled: true })
-      const end = await finishedEvent(job.jobId)
-      expect(end.status).toBe('cancelled')
-      const after = await request<SessionSnapshot>('session.get')
-      expect(after.runningJob).toBeNull()
-      expect(after.datasetId).toBe(before.datasetId)
-      expect(after.unitCount).toBe(0)
-      expect(after.completedSteps).toEqual([])
-      expect(after.warnings).toEqual(before.warnings)
-      expect(after.modifiedSinceSave).toBe(before.modifiedSinceSave)
-
+    it(`${stepId} stuck opening the FIFO pair: requests are answered within ${MAX_ROUND_TRIP_MS} ms, and Cancel ends it with the session unchanged`, async () => {
+      const before = await request<SessionSnapshot>('session.get')
+      await answersWhileStuckAndCancels(stepId, { cmcr_path: cmcr, cmtr_path: cmtr }, before)
       // The share answers again (end-of-file): the abandoned threads get it and end.
       await releaseFifos([cmcr, cmtr], child.pid)
       expect(threadsWaitingOnFifo(child.pid!) ?? 0).toBe(0)
     }, 60_000)
   }
+
+  it(`load_recording_with_eimage_sta stuck in the sensor reader thread's slab read (a real pair whose sensor movie lies in a FIFO): the same`, async () => {
+    const before = await request<SessionSnapshot>('session.open', { cmcrPath: external.cmcr, cmtrPath: external.cmtr })
+    const jobId = await answersWhileStuckAndCancels('load_recording_with_eimage_sta', { cmcr_path: external.cmcr, cmtr_path: external.cmtr, duration_s: 0.2 }, before)
+    // It got past load_recording and the spike sets: the wait was in the sensor stream.
+    expect(progress.some((p) => p.jobId === jobId && p.message?.startsWith('Streaming the sensor movie'))).toBe(true)
+    await releaseFifos([external.sensor], child.pid)
+    expect(threadsWaitingOnFifo(child.pid!) ?? 0).toBe(0)
+  }, 60_000)
 
   it('exits cleanly afterwards: no thread is left stuck', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
