@@ -240,14 +240,16 @@ export function writeRangeImages(
   // Whatever the float32 partial sums still hold goes into the float64 sums on the way (the same
   // float64 addition as a flush), so the accumulators are read once.
   const part = l.partialSums ? buf.part : null
+  const pending = buf.pending
+  const nUnits = l.nUnits
   // Unit by unit (one unit's image, L x rows x cols float32, stays in cache for its scattered
   // writes), block by block: a block's sums of a unit are L x bw contiguous values.
   const blocks = rangeBlocks(l)
-  for (let u = 0; u < l.nUnits; u++) {
+  for (let u = 0; u < nUnits; u++) {
     const d = divisors[u]
     const o = u * image
     for (const [b0, bw] of blocks) {
-      const base = b0 * l.nUnits * L + u * L * bw
+      const base = b0 * nUnits * L + u * L * bw
       for (let t = 0; t < L; t++) {
         const a = base + t * bw
         const ot = o + t * frame
@@ -264,7 +266,7 @@ export function writeRangeImages(
       }
     }
   }
-  if (part) buf.pending.fill(0)
+  if (part) pending.fill(0)
 }
 
 export interface SpikeTable {
@@ -371,15 +373,21 @@ export function processSlab(
   const rows = slab.to - slab.from
   if (rows > layout.maxSlabFrames) throw new RangeError(`slab of ${rows} frames exceeds the planned ${layout.maxSlabFrames}`)
   const first = slab.from === segment.start
+  // The checks are evaluated on every call, not only in their branch: the JIT compiles this function
+  // during the first slab, and a comparison it has never seen run throws that code away (once per
+  // worker thread, 30-160 ms of compiling again) when the second slab takes the other branch.
+  const continues = slab.from === meta[META.fwdEnd]
+  const sameSegment = segment.start === meta[META.segStart]
+  const tooShort = rows <= layout.padlen
   if (first) {
-    if (rows <= layout.padlen) throw new RangeError(`the first slab of a segment needs more than ${layout.padlen} frames`)
+    if (tooShort) throw new RangeError(`the first slab of a segment needs more than ${layout.padlen} frames`)
     if (meta[META.written] === 0) writeFirst(buf)
     startSegment(layout, buf, spikes, segment)
-  } else if (slab.from !== meta[META.fwdEnd] || segment.start !== meta[META.segStart]) {
+  } else if (!continues || !sameSegment) {
     throw new RangeError(`slab [${slab.from}, ${slab.to}) does not continue the segment at ${meta[META.fwdEnd]}`)
   }
   const isLast = slab.to === segment.end
-  if (isLast && rows <= layout.padlen) throw new RangeError(`the last slab of a segment needs more than ${layout.padlen} frames`)
+  if (isLast && tooShort) throw new RangeError(`the last slab of a segment needs more than ${layout.padlen} frames`)
 
   const fwdStart = meta[META.fwdStart]
   const finEnd = meta[META.finEnd]
@@ -391,19 +399,25 @@ export function processSlab(
   if (windows && layout.partialSums) windows.flushAfter = flushMarks(buf.pending, windows.units, layout.partialSums)
 
   const rowsCap = layout.overlap + layout.maxSlabFrames + layout.padlen
-  const blocks = rangeBlocks(layout).map(([b0, bw]): BlockCtx => ({
-    layout,
-    buf,
-    filter,
-    b0,
-    bw,
-    fwdStart,
-    histStart,
-    // The SIMD kernels do two electrodes at a time and one section; other blocks take the plain loops.
-    k: kernels && bw % 2 === 0 && filter.sos.length === 1 ? kernels : null,
-    fwd: buf.work.subarray(0, rowsCap * bw),
-    input: 0,
-  }))
+  // A plain loop, not Array.prototype.map: the optimised code builds map()'s result with another
+  // elements kind than the builtin did, and the JIT threw processSlab's compiled code away once per
+  // worker thread over it (a deopt for "wrong map" on blocks.length).
+  const blocks: BlockCtx[] = []
+  for (const [b0, bw] of rangeBlocks(layout)) {
+    blocks.push({
+      layout,
+      buf,
+      filter,
+      b0,
+      bw,
+      fwdStart,
+      histStart,
+      // The SIMD kernels do two electrodes at a time and one section; other blocks take the plain loops.
+      k: kernels && bw % 2 === 0 && filter.sos.length === 1 ? kernels : null,
+      fwd: buf.work.subarray(0, rowsCap * bw),
+      input: 0,
+    })
+  }
   const group = inputGroupBlocks(layout)
   for (let bi = 0; bi < blocks.length; bi++) {
     const ctx = blocks[bi]
@@ -658,7 +672,9 @@ function backward(ctx: BlockCtx, fwdEnd: number, newFin: number, finEnd: number,
   const fwd = ctx.fwd
   const v = buf.scratch
   // Rows of fwd run from fwdStart; the pad (when present) follows row fwdEnd - 1.
-  const top = fromPad ? fwdEnd - fwdStart + layout.padlen : fwdEnd - fwdStart
+  // padlen is read on every call: a load first seen at the last slab would make the JIT recompile.
+  const padlen = layout.padlen
+  const top = fwdEnd - fwdStart + (fromPad ? padlen : 0)
   const firstOff = (top - 1) * bw
   for (let e = 0; e < bw; e++) {
     const y0 = fwd[firstOff + e]
@@ -731,12 +747,14 @@ interface WindowList {
  */
 function flushMarks(pending: Int32Array, units: Int32Array, limit: number): Uint8Array {
   const marks = new Uint8Array(units.length)
+  // Both stores run for every window (no branch the first slabs never take, which would make the JIT
+  // drop processSlab's compiled code when the first partial sum fills).
   for (let k = 0; k < units.length; k++) {
     const u = units[k]
-    if (++pending[u] >= limit) {
-      marks[k] = 1
-      pending[u] = 0
-    }
+    const n = pending[u] + 1
+    const full = n >= limit
+    marks[k] = full ? 1 : 0
+    pending[u] = full ? 0 : n
   }
   return marks
 }
@@ -800,6 +818,17 @@ function addWindowsPartial(ctx: BlockCtx, list: WindowList, flushAfter: Uint8Arr
   const { buf, bw } = ctx
   const { part, acc, filt } = buf
   const simd = ctx.k !== null && block % 4 === 0
+  if (simd && block % 8 === 0) {
+    // One kernel call per window, the flush decided inside it.
+    const partAt = part.byteOffset
+    const filtAt = filt.byteOffset
+    const accAt = acc.byteOffset
+    for (let k = 0; k < list.units.length; k++) {
+      const p = blockBase + list.units[k] * block
+      ctx.k!.addff(partAt + 4 * p, filtAt + 4 * list.firstRows[k] * bw, accAt + 8 * p, block >> 2, flushAfter[k])
+    }
+    return
+  }
   for (let k = 0; k < list.units.length; k++) {
     const p = blockBase + list.units[k] * block
     const d = list.firstRows[k] * bw

@@ -16,6 +16,7 @@
 //   rows, touching a new cache line per row, and was slower).
 //   addw(acc, data, pairs)      acc (float64) += data (float32); addw2 the same, two pairs a turn
 //   addf(part, data, vecs)      part (float32) += data (float32): the float32 partial window sums
+//   addff(part, data, acc, vecs, flush)  addf, then on flush acc += part (as addw2) and part = 0
 //   gather8(src, srcStride, dst, dstBlockStride, rows, blocks)
 //       the 8-electrode blocks of a group out of whole frames, each block's rows time-major;
 //       gather8x4 the same four frames a turn (whole cache lines written per block)
@@ -209,6 +210,9 @@ function addwBody(): number[] {
 }
 
 const BLOCK = [0x02, 0x40]
+/** Function indices of the module (the order of `bodies` in moduleBytes). */
+const FN_ADDW2 = 2
+const FN_ADDF = 8
 const I32_EQZ = [0x45]
 const I32_LOAD = [0x28, 2, 0]
 const I32_STORE = [0x36, 2, 0]
@@ -332,6 +336,33 @@ function addfBody(): number[] {
   return [...locals, ...body]
 }
 
+/**
+ * addff(part, data, acc, vecs, flush): addf, then when flush is not 0 the partial sums go into the
+ * float64 sums (addw2, the same operations as a separate call) and are cleared. One call per window,
+ * with the rare flush decided inside the kernel, keeps that branch out of the JavaScript around it.
+ */
+function addffBody(): number[] {
+  // params: 0 part, 1 data, 2 acc, 3 vecs, 4 flush; local 5 p
+  const locals = vec([[...uleb(1), I32]])
+  const CALL = (fn: number) => [0x10, ...uleb(fn)]
+  const IF = [0x04, 0x40]
+  const body = [
+    ...get(0), ...get(1), ...get(3), ...CALL(FN_ADDF),
+    ...get(4),
+    ...IF,
+    ...get(2), ...get(0), ...get(3), ...CALL(FN_ADDW2),
+    ...get(0), ...set(5),
+    ...LOOP,
+    ...get(5), ...simd(0x0c, ...new Array(16).fill(0)), ...V_STORE,
+    ...addTo(5, i32c(16)),
+    ...countDown(3, 0),
+    ...END,
+    ...END,
+    ...END,
+  ]
+  return [...locals, ...body]
+}
+
 /** addw over `quads` x 4 values, two pairs per turn of the loop. */
 function addw2Body(): number[] {
   const locals = vec([])
@@ -359,15 +390,16 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   const copyType = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
   const fwd4Type = [0x60, ...vec([I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   const gatherType = [0x60, ...vec([I32, I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
+  const addffType = [0x60, ...vec([I32, I32, I32, I32, I32].map((t) => [t])), ...vec([])]
   const bwd4Type = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64].map((t) => [t])), ...vec([])]
   // Shared memory import: flags 3 (max present, shared), min 1 page, max 65536 pages (4 GiB).
   const memImport = [...str('env'), ...str('mem'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]
-  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body(), fwd4Body(), bwd4Body(), gather8Body(), addfBody(), gather8x4Body()].map((b) => [...uleb(b.length), ...b])
+  const bodies = [addwBody(), copyBody(), addw2Body(), fwd1Body(), bwd1Body(), fwd4Body(), bwd4Body(), gather8Body(), addfBody(), gather8x4Body(), addffBody()].map((b) => [...uleb(b.length), ...b])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([addType, copyType, fwdType, bwdType, fwd4Type, bwd4Type, gatherType])),
+    ...section(1, vec([addType, copyType, fwdType, bwdType, fwd4Type, bwd4Type, gatherType, addffType])),
     ...section(2, vec([memImport])),
-    ...section(3, vec([[0], [1], [0], [2], [3], [4], [5], [6], [0], [6]])),
+    ...section(3, vec([[0], [1], [0], [2], [3], [4], [5], [6], [0], [6], [7]])),
     ...section(7, vec([
       [...str('addw'), 0x00, 0],
       [...str('copy'), 0x00, 1],
@@ -379,6 +411,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       [...str('gather8'), 0x00, 7],
       [...str('addf'), 0x00, 8],
       [...str('gather8x4'), 0x00, 9],
+      [...str('addff'), 0x00, 10],
     ])),
     ...section(10, vec(bodies)),
   ])
@@ -400,6 +433,8 @@ export interface EimageKernels {
   gather8(src: number, srcStride: number, dst: number, dstBlockStride: number, rows: number, blocks: number): void
   /** gather8 of 4 x quads frames, four frames a turn. */
   gather8x4(src: number, srcStride: number, dst: number, dstBlockStride: number, quads: number, blocks: number): void
+  /** addf over vecs x 4 values; then, if flush is not 0, acc (float64) += part and part = 0 (vecs even). */
+  addff(part: number, data: number, acc: number, vecs: number, flush: number): void
   /** fwd1 for one block of 8 electrodes (output rows of 64 bytes), state in registers across rows. */
   fwd4(x: number, xStride: number, out: number, st0: number, st1: number, rows: number, c0: number, c1: number, c2: number, a1: number, a2: number): void
   /** bwd1 for one block of 8 electrodes (input rows of 64 bytes), state in registers across rows. */
