@@ -32,6 +32,7 @@ import { resourcesDir } from '../resources'
 import { SharedTaskPool, type WarmOutcome, threadsFor } from '../pool/sharedPool'
 import { describeError } from '../../src-shared/errors'
 import { prepareSensorReader } from '../../src-worker/eimage/readerThread'
+import { archiveThreads } from '../archive/thread/archiveThreads'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
 
@@ -120,12 +121,16 @@ export class WorkbenchService {
     this.lifecycle = new SessionLifecycle(ctx, options.demo)
     this.registerAll()
     // After the caller's synchronous start-up (the window, the host's listen), never in its way; the
-    // electrical-image step's sensor reader thread once the pool's threads have started.
+    // electrical-image step's sensor reader thread and the archive thread once the pool's have started.
     if (options.prewarm) {
       setImmediate(() =>
         this.taskPool.keepWarm((outcome) => {
           this.logWarmUp(outcome)
-          if (outcome.reason === 'start') prepareSensorReader({ keep: true })
+          if (outcome.reason !== 'start') return
+          prepareSensorReader({ keep: true })
+          archiveThreads()
+            .prewarm()
+            .catch((err: unknown) => this.log.add('warn', `Could not start the archive thread ahead (the first save or resume starts it): ${describeError(err).message}`))
         }),
       )
     }

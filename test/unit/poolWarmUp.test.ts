@@ -10,6 +10,10 @@ import { createTaskPool } from '../../src-main/pool/taskPool'
 import { createWorkbenchService } from '../../src-main/workbench/create'
 import type { LogEntry } from '../../src-shared/contract'
 import type { ThreadWarmth } from '../../src-worker/tasks/warmUpTasks'
+import { ArchiveThreads, archiveThreads, closeArchiveThreads } from '../../src-main/archive/thread/archiveThreads'
+import { spareSensorReaderThreadId } from '../../src-worker/eimage/readerThread'
+import { f64, group } from '../../src-shared/tree'
+import { archiveContent } from '../fixtures/archive/content'
 
 const dir = mkdtempSync(join(tmpdir(), 'wb-warm-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -79,8 +83,34 @@ describe('the workbench pre-warm', () => {
       const [, second] = await waitForLog(service, /^Worker pool warm:/, 2)
       expect(second.message).toMatch(/^Worker pool warm: 1 thread\(s\) started, HDF5 initialised in 1 of them /)
       expect(service.taskPool.threads).toBe(1)
+      // After the pool's first warm-up: the spare sensor reader thread and the idle archive thread.
+      expect(spareSensorReaderThreadId()).not.toBeNull()
+      while (archiveThreads().threadCount === 0) await new Promise((r) => setTimeout(r, 20))
+      expect(archiveThreads().threadCount).toBe(1)
     } finally {
       await service.close()
+      await closeArchiveThreads()
+    }
+  })
+})
+
+describe('the archive thread pre-warm', () => {
+  it('starts one idle thread, which the first save then uses (no second thread is started)', async () => {
+    const threads = new ArchiveThreads()
+    try {
+      await threads.prewarm()
+      expect(threads.threadCount).toBe(1)
+      await threads.prewarm() // a thread exists: nothing more
+      expect(threads.threadCount).toBe(1)
+      const during: number[] = []
+      const path = join(dir, 'first-save.h5')
+      await threads.write(path, archiveContent({ metadata: group({ marker: f64([7]) }) }), { onProgress: () => during.push(threads.threadCount) })
+      expect(during.length).toBeGreaterThan(0)
+      expect(new Set(during)).toEqual(new Set([1]))
+      const back = await threads.read(path)
+      expect(Array.from((back.metadata.children.get('marker') as { data: Float64Array }).data)).toEqual([7])
+    } finally {
+      await threads.close()
     }
   })
 })

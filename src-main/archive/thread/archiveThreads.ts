@@ -189,6 +189,22 @@ export class ArchiveThreads {
     })
   }
 
+  /**
+   * Starts the idle thread ahead of the first job, so the first save, checkpoint or resume finds its
+   * h5wasm initialised (the workbench's start-up pre-warm, docs/architecture.md). Nothing happens when a
+   * thread already exists. It waits unreferenced, like any idle thread; rejects if it cannot start.
+   */
+  async prewarm(): Promise<void> {
+    if (this.closed || this.live.size > 0 || this.starting > 0) return
+    const thread = await this.acquire()
+    if (this.closed) {
+      this.live.delete(thread)
+      void thread.worker.terminate()
+      return
+    }
+    this.release(thread)
+  }
+
   /** Stops every thread (a thread stuck in a blocking call ends when the call returns). */
   async close(): Promise<void> {
     this.closed = true
