@@ -81,7 +81,7 @@ function threadsWaitingOnFifo(pid: number): number | null {
 
 /** Waits until a thread of process `pid` is stuck opening a FIFO (or, where /proc does not say, a moment). */
 async function untilStuck(pid: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const n = threadsWaitingOnFifo(pid)
     if (n === null) {
       await sleep(500)
@@ -90,7 +90,7 @@ async function untilStuck(pid: number): Promise<void> {
     if (n > 0) return
     await sleep(50)
   }
-  throw new Error(`no thread of process ${pid} waited on the FIFO within 10 s`)
+  throw new Error(`no thread of process ${pid} waited on the FIFO within 60 s`)
 }
 
 /** Cheap requests every ~20 ms for PROBE_MS; the round trip of each (REQUEST_TIMEOUT_MS if unanswered). */
@@ -107,12 +107,12 @@ async function probeRoundTrips(): Promise<number[]> {
 }
 
 async function finishedEvent(jobId: string): Promise<JobFinished> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const e = finished.find((f) => f.jobId === jobId)
     if (e) return e
     await sleep(50)
   }
-  throw new Error(`job ${jobId} did not finish within 10 s of its cancel`)
+  throw new Error(`job ${jobId} did not finish within 30 s of its cancel`)
 }
 
 /** Gives every thread of `pid` waiting on the FIFOs a writer that closes at once: they read end-of-file. */
@@ -251,7 +251,7 @@ describe('a recording whose reads never answer', () => {
       // The share answers again (end-of-file): the abandoned threads get it and end.
       await releaseFifos([cmcr, cmtr], child.pid)
       expect(threadsWaitingOnFifo(child.pid!) ?? 0).toBe(0)
-    }, 60_000)
+    }, 120_000)
   }
 
   it(`load_recording_with_eimage_sta stuck in the sensor reader thread's slab read (a real pair whose sensor movie lies in a FIFO): the same`, async () => {
@@ -261,7 +261,7 @@ describe('a recording whose reads never answer', () => {
     expect(progress.some((p) => p.jobId === jobId && p.message?.startsWith('Streaming the sensor movie'))).toBe(true)
     await releaseFifos([external.sensor], child.pid)
     expect(threadsWaitingOnFifo(child.pid!) ?? 0).toBe(0)
-  }, 60_000)
+  }, 120_000)
 
   it('exits cleanly afterwards: no thread is left stuck', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
@@ -327,5 +327,5 @@ describe('the eimage sensor reader thread stuck opening its .cmcr', () => {
       watchdog.kill()
       await pool.destroy()
     }
-  }, 60_000)
+  }, 120_000)
 })
