@@ -240,7 +240,9 @@ export function writeRangeImages(
   // Whatever the float32 partial sums still hold goes into the float64 sums on the way (the same
   // float64 addition as a flush), so the accumulators are read once.
   const part = l.partialSums ? buf.part : null
-  const pending = buf.pending
+  // Cleared before the loops, not after: code after a long loop has never run when the JIT compiles
+  // the loop on the first call, and reaching it would throw that code away.
+  if (part) buf.pending.fill(0)
   const nUnits = l.nUnits
   // Unit by unit (one unit's image, L x rows x cols float32, stays in cache for its scattered
   // writes), block by block: a block's sums of a unit are L x bw contiguous values.
@@ -266,7 +268,6 @@ export function writeRangeImages(
       }
     }
   }
-  if (part) pending.fill(0)
 }
 
 export interface SpikeTable {
