@@ -32,6 +32,7 @@ export function useFileActions() {
       return true
     } catch (err) {
       const e = errorOf(err)
+      if (e.code === 'CANCELLED') return false // the user stopped the save: keep the session open
       if (e.code !== 'FILE_EXISTS') throw err
       const answer = await ui.ask({
         title: 'Overwrite the existing file?',
@@ -94,7 +95,8 @@ export function useFileActions() {
       await what()
       ui.activity = done ? { text: done(), kind: 'ok' } : null
     } catch (err) {
-      ui.activity = { text: failed, kind: 'error', error: errorOf(err) }
+      const e = errorOf(err)
+      ui.activity = e.code === 'CANCELLED' ? { text: 'Cancelled; nothing was changed', kind: 'ok' } : { text: failed, kind: 'error', error: e }
       throw err
     }
   }
@@ -108,7 +110,8 @@ export function useFileActions() {
       return saved
     } catch (err) {
       const e = errorOf(err)
-      ui.activity = e.code === 'FILE_EXISTS' ? null : { text: 'Save failed', kind: 'error', error: e }
+      ui.activity =
+        e.code === 'FILE_EXISTS' ? null : e.code === 'CANCELLED' ? { text: 'Save cancelled; the file is unchanged', kind: 'ok' } : { text: 'Save failed', kind: 'error', error: e }
       throw err
     }
   }
@@ -170,7 +173,8 @@ export function useFileActions() {
       await saveWithActivity(path, overwrite)
       return null
     } catch (err) {
-      return errorOf(err)
+      const e = errorOf(err)
+      return e.code === 'CANCELLED' ? null : e
     }
   }
 

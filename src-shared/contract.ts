@@ -360,6 +360,8 @@ export interface Requests {
   'session.save': { params: { path?: string; overwrite?: boolean }; result: { path: string; snapshot: SessionSnapshot } }
   'session.checkpoint': { params: { path?: string; name?: string }; result: { path: string } }
   'session.resume': { params: { path: string }; result: SessionSnapshot }
+  /** Cancels the save, checkpoint or resume under way (its request then fails with CANCELLED; nothing saved is changed). */
+  'session.cancelOperation': { params: NoParams; result: { cancelled: boolean } }
   'step.validate': { params: { stepId: string; params: Record<string, unknown> }; result: ValidationResult }
   /** Starts a step as a job; progress and the outcome arrive as events. */
   'step.run': { params: { stepId: string; params: Record<string, unknown> }; result: JobInfo }
@@ -410,8 +412,17 @@ export interface Requests {
   'batch.log': { params: { id: string }; result: { id: string; text: string } }
 }
 
+/** A session operation that reads or writes an archive, with the array bytes done so far of the total. */
+export interface SessionOperation {
+  operation: 'saving' | 'writing a checkpoint' | 'resuming'
+  bytesDone: number
+  bytesTotal: number
+}
+
 export interface Events {
   'session.changed': SessionSnapshot | null
+  /** A save, checkpoint or resume under way and its progress; null when it ended. */
+  'session.operation': SessionOperation | null
   'job.started': JobInfo
   'job.progress': JobProgress
   'job.finished': JobFinished
@@ -450,6 +461,7 @@ export const REQUEST_NAMES = [
   'session.save',
   'session.checkpoint',
   'session.resume',
+  'session.cancelOperation',
   'step.validate',
   'step.run',
   'job.cancel',
@@ -486,6 +498,7 @@ export const REQUEST_NAMES = [
 
 export const EVENT_NAMES = [
   'session.changed',
+  'session.operation',
   'job.started',
   'job.progress',
   'job.finished',

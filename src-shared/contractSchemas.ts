@@ -52,6 +52,7 @@ export const REQUEST_PARAMS = {
   'session.save': z.object({ path: optionalText, overwrite: z.boolean().optional() }),
   'session.checkpoint': z.object({ path: optionalText, name: optionalText }),
   'session.resume': z.object({ path: text }),
+  'session.cancelOperation': none,
   'step.validate': z.object({ stepId: text, params: stepParams }),
   'step.run': z.object({ stepId: text, params: stepParams }),
   'job.cancel': z.object({ jobId: text }),
@@ -137,6 +138,9 @@ const sessionSnapshot = z.looseObject({
 
 export const EVENT_PAYLOADS = {
   'session.changed': sessionSnapshot.nullable(),
+  'session.operation': z
+    .looseObject({ operation: z.enum(['saving', 'writing a checkpoint', 'resuming']), bytesDone: z.number(), bytesTotal: z.number() })
+    .nullable(),
   'job.started': jobInfo,
   'job.progress': z.looseObject({
     jobId: z.string(),

@@ -262,6 +262,7 @@ export class WorkbenchService {
     this.register('session.save', (p) => this.lifecycle.save(p))
     this.register('session.checkpoint', (p) => this.lifecycle.checkpoint(p))
     this.register('session.resume', (p) => this.lifecycle.resume(p.path))
+    this.register('session.cancelOperation', () => this.lifecycle.cancelOperation())
     this.register('step.validate', (p) => this.jobs.validate(p.stepId, p.params))
     this.register('step.run', (p) => this.jobs.start(p.stepId, p.params))
     this.register('job.cancel', (p) => this.jobs.cancel(p.jobId))

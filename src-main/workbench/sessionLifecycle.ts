@@ -3,8 +3,8 @@
 // that is no longer current changes nothing of the current one.
 
 import { join, resolve } from 'node:path'
-import type { ParamsOf, ResultOf, SessionSnapshot } from '../../src-shared/contract'
-import { WorkbenchError } from '../../src-shared/errors'
+import type { ParamsOf, ResultOf, SessionOperation, SessionSnapshot } from '../../src-shared/contract'
+import { CancelledError, WorkbenchError } from '../../src-shared/errors'
 import { RequestError } from '../../src-shared/wire'
 import { PipelineSession, createSession, isSafeFileStem } from '../session/session'
 import { normalizeUserPath, probePath } from './fileAccess'
@@ -25,6 +25,41 @@ export class SessionLifecycle {
   /** The session operation under way ('saving', 'resuming', ...), or null. */
   private running: string | null = null
   private queue: Promise<unknown> = Promise.resolve()
+  /** Cancels the archive read or write under way (save, checkpoint, resume). */
+  private archiveIo: AbortController | null = null
+
+  /** Cancels the save, checkpoint or resume under way; false when none runs. */
+  cancelOperation(): { cancelled: boolean } {
+    if (!this.archiveIo || this.archiveIo.signal.aborted) return { cancelled: false }
+    this.archiveIo.abort()
+    return { cancelled: true }
+  }
+
+  /**
+   * Runs an archive read or write with progress (`session.operation` events, at most every 100 ms) and
+   * the cancel of cancelOperation().
+   */
+  private async withArchiveIo<T>(operation: SessionOperation['operation'], run: (io: { signal: AbortSignal; onProgress: (done: number, total: number) => void }) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    this.archiveIo = controller
+    let last = 0
+    const emit = (bytesDone: number, bytesTotal: number) => this.ctx.emit('session.operation', { operation, bytesDone, bytesTotal })
+    emit(0, 0)
+    try {
+      return await run({
+        signal: controller.signal,
+        onProgress: (done, total) => {
+          const now = performance.now()
+          if (now - last < 100 && done < total) return
+          last = now
+          emit(done, total)
+        },
+      })
+    } finally {
+      if (this.archiveIo === controller) this.archiveIo = null
+      this.ctx.emit('session.operation', null)
+    }
+  }
 
   get demoAvailable(): boolean {
     return !!this.demo
@@ -98,7 +133,13 @@ export class SessionLifecycle {
     const path = await ctx.guard.existing(rawPath)
     await probePath(path, { expect: 'file' })
     ctx.log.add('info', `Resuming from ${path}…`)
-    const session = await PipelineSession.load(path, { outputDir: ctx.store.settings.outputDir })
+    let session: PipelineSession
+    try {
+      session = await this.withArchiveIo('resuming', (io) => PipelineSession.load(path, { outputDir: ctx.store.settings.outputDir, ...io }))
+    } catch (err) {
+      if (err instanceof CancelledError) ctx.log.add('info', `Resume from ${path} cancelled; the open session is unchanged`)
+      throw err
+    }
     this.replace(session)
     ctx.current.openedFrom = session.hdf5Path
     ctx.emitSession()
@@ -138,8 +179,9 @@ export class SessionLifecycle {
     let path: string
     try {
       // Without overwrite the target must still be absent when the new file is put in place (not only now).
-      path = await session.save(target, { overwrite: own || !!p.overwrite })
+      path = await this.withArchiveIo('saving', (io) => session.save(target, { overwrite: own || !!p.overwrite, ...io }))
     } catch (err) {
+      if (err instanceof CancelledError) ctx.log.add('info', `Save to ${target} cancelled; the file there is unchanged`)
       if (err instanceof WorkbenchError && err.code === 'FILE_EXISTS') {
         throw new RequestError('FILE_EXISTS', `${target} already exists; confirm to overwrite it`, { path: target })
       }
@@ -175,7 +217,13 @@ export class SessionLifecycle {
       ? resolve(normalizeUserPath(p.path))
       : join(session.outputDir, 'checkpoints', `${session.datasetId}_${name}_${stamp}.h5`)
     await ctx.guard.target(target)
-    const path = await session.checkpoint(target, { checkpointName: name, overwrite: true })
+    let path: string
+    try {
+      path = await this.withArchiveIo('writing a checkpoint', (io) => session.checkpoint(target, { checkpointName: name, overwrite: true, ...io }))
+    } catch (err) {
+      if (err instanceof CancelledError) ctx.log.add('info', `Checkpoint ${name} cancelled; nothing was written`)
+      throw err
+    }
     ctx.store.addRecentArchive({ path, datasetId: session.datasetId, kind: 'checkpoint', at: new Date().toISOString() })
     ctx.log.add('info', `Checkpoint ${name} written to ${path}`)
     ctx.emitSession()

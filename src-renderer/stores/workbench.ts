@@ -13,6 +13,7 @@ import type {
   LogEntry,
   RecentArchive,
   RecentRecording,
+  SessionOperation,
   SessionSnapshot,
   Settings,
   StepInfo,
@@ -36,6 +37,8 @@ export const useWorkbench = defineStore('workbench', () => {
   const recentRecordings = ref<RecentRecording[]>([])
   const recentArchives = ref<RecentArchive[]>([])
   const progress = ref<Record<string, JobProgress>>({})
+  /** The save, checkpoint or resume under way, with its progress. */
+  const operation = ref<SessionOperation | null>(null)
   const finished = ref<Record<string, JobFinished>>({})
   const log = ref<LogEntry[]>([])
   const connection = ref<ConnectionState>('open')
@@ -114,6 +117,7 @@ export const useWorkbench = defineStore('workbench', () => {
     started = true
     onConnectionChange((s) => (connection.value = s))
     api.on('session.changed', (snap) => applySnapshot(snap))
+    api.on('session.operation', (o) => (operation.value = o))
     api.on('job.started', (j) => {
       delete finished.value[j.stepId]
       progress.value[j.stepId] = { jobId: j.jobId, stepId: j.stepId, fraction: 0, elapsedSeconds: 0, etaSeconds: null }
@@ -169,6 +173,10 @@ export const useWorkbench = defineStore('workbench', () => {
     await api.invoke('step.run', { stepId, params })
   }
 
+  async function cancelOperation(): Promise<void> {
+    await api.invoke('session.cancelOperation', {})
+  }
+
   async function cancelJob(): Promise<void> {
     const job = runningJob.value
     if (job) await api.invoke('job.cancel', { jobId: job.jobId })
@@ -186,6 +194,7 @@ export const useWorkbench = defineStore('workbench', () => {
     recentRecordings,
     recentArchives,
     progress,
+    operation,
     finished,
     log,
     connection,
@@ -204,6 +213,7 @@ export const useWorkbench = defineStore('workbench', () => {
     checkpoint,
     runStep,
     cancelJob,
+    cancelOperation,
     updateSettings,
   }
 })
