@@ -1,7 +1,8 @@
 // Loading an archive never holds the event loop for the whole load: an archive of thousands of small
 // datasets (the shape of a full pipeline's trial maps) gives the loop a turn between objects, so the web
 // host answers other requests and a SIGTERM is heard while it loads. Measured as the longest gap between
-// ticks of a 2-ms timer, relative to the load's own duration (contention stretches both alike).
+// ticks of a 2-ms timer: under the 100 ms a request may take (docs/architecture.md), or under a quarter
+// of the load when contention stretches the whole load (a loaded machine delays both alike).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -45,6 +46,6 @@ describe('loading an object-heavy archive', () => {
     const longestGap = Math.max(...points.slice(1).map((t, i) => t - points[i]))
     const total = end - start
     expect(points.length).toBeGreaterThan(5)
-    expect(longestGap).toBeLessThan(total / 4)
+    expect(longestGap).toBeLessThan(Math.max(100, total / 4))
   }, 240_000)
 })
