@@ -194,18 +194,17 @@ const TYPE_METADATA = new Map<NumericDtype, ReturnType<typeof dtype_to_metadata>
 function writeMetadata(dtype: NumericDtype, shape: number[]) {
   let t = TYPE_METADATA.get(dtype)
   if (!t) TYPE_METADATA.set(dtype, (t = dtype_to_metadata(STRUCT_DTYPE[dtype])))
-  const shapeBig = shape.map(BigInt)
+  // Only what h5wasm's create_dataset reads for an unchunked dataset (each field is a call across
+  // embind): no maxshape (HDF5 takes the shape), no compression (read only with chunks).
   return {
     type: t.type,
     size: t.size,
     signed: t.signed,
     littleEndian: t.littleEndian,
     vlen: t.vlen,
-    shape: shapeBig,
-    maxshape: shapeBig,
+    shape: shape.map(BigInt),
+    maxshape: null,
     chunks: null,
-    compression: 0,
-    compression_opts: [],
     track_order: false,
   }
 }

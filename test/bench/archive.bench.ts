@@ -325,7 +325,7 @@ async function runUnbundledOrSelf(): Promise<void> {
   const esbuild = await import('esbuild')
   const here = fileURLToPath(import.meta.url)
   const outfile = resolve(dirname(here), '../../out/bench/archive.bench.mjs')
-  await esbuild.build({ entryPoints: [here], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['h5wasm'], outfile, logLevel: 'warning' })
+  await esbuild.build({ entryPoints: [here], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning' })
   const r = spawnSync(process.execPath, [outfile], { stdio: 'inherit', env: { ...process.env, ARCHIVE_BENCH_PLAIN_NODE: '1', ARCHIVE_BENCH_DIR: dirname(here) } })
   if (r.status !== 0) process.exitCode = r.status ?? 1
 }
