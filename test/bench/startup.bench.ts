@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   console.log(`  worker thread boot (new Worker to its script's first line) ${part('threadBoot').toFixed(0)}`)
   console.log(`  worker import of task.js (h5wasm's 4 MB glue included)    ${part('taskImport').toFixed(0)}`)
   console.log(`  worker h5wasm compile + instantiate (after the import)    ${part('workerInstantiate').toFixed(0)}`)
-  console.log(`  main thread h5wasm import / compile + instantiate         ${part('mainImport').toFixed(0)} / ${part('mainInstantiate').toFixed(0)}`)
+  console.log(`  h5wasm alone in a fresh process: import / compile + inst. ${part('mainImport').toFixed(0)} / ${part('mainInstantiate').toFixed(0)}`)
   console.log(`  first .cmcr + .cmtr open and summary / the same again     ${part('firstOpen').toFixed(0)} / ${part('againOpen').toFixed(0)}`)
   console.log(`  new Worker() holds the main thread                         ${part('newWorkerBlocksMainMs').toFixed(1)}`)
   console.log(pythonReference())

@@ -3,8 +3,9 @@
 // timed is what the app loads, not a TypeScript loader.
 //   node test/bench/startupProbe.mjs <task.js> <file.cmcr> <file.cmtr>
 // Prints one JSON line of milliseconds:
-//   mainImport / mainInstantiate: h5wasm in the main thread (import of its 4 MB glue, then compile and
-//     instantiate of the embedded wasm, which starts at import)
+//   mainImport / mainInstantiate: h5wasm alone in this process's main thread (import of its 4 MB glue,
+//     then compile and instantiate of the embedded wasm, which starts at import); the app's own main
+//     thread no longer loads h5wasm, every thread that reads HDF5 pays this
 //   emptyThread: a worker thread that does nothing, from `new Worker` to its first message
 //   threadBoot: from `new Worker` to the first line of the worker's script (a thread that loads task.js)
 //   taskImport: import of task.js and everything it imports (h5wasm's glue included)
