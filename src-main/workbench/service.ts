@@ -31,7 +31,7 @@ import { PluginHost } from '../plugins/pluginHost'
 import { resourcesDir } from '../resources'
 import { SharedTaskPool, type WarmOutcome, threadsFor } from '../pool/sharedPool'
 import { describeError } from '../../src-shared/errors'
-import { prepareSensorReader } from '../../src-worker/eimage/readerThread'
+import { discardSensorReaderSpare, prepareSensorReader } from '../../src-worker/eimage/readerThread'
 import { archiveThreads } from '../archive/thread/archiveThreads'
 
 export type { DemoRecordingInfo } from './sessionLifecycle'
@@ -55,6 +55,8 @@ export interface WorkbenchOptions {
    * first step finds its threads ready (the desktop app and the web host; docs/architecture.md).
    */
   prewarm?: boolean
+  /** Makes the shared pool at a budget of threads (default: a pool of worker threads; tests pass a stand-in). */
+  createSharedPool?: (threads: number) => TaskPool
 }
 
 export class WorkbenchService {
@@ -116,24 +118,39 @@ export class WorkbenchService {
       requireIdle: (what) => this.jobs.requireIdle(what),
       requireNoSessionOperation: (what) => this.lifecycle.requireNoOperation(what),
     }
-    this.taskPool = new SharedTaskPool(() => threadsFor(this.store.settings.workerThreads))
+    this.taskPool = new SharedTaskPool(() => threadsFor(this.store.settings.workerThreads), options.createSharedPool)
     this.jobs = new StepJobs(ctx, options.createPool ?? (() => this.taskPool.borrow()))
     this.lifecycle = new SessionLifecycle(ctx, options.demo)
     this.registerAll()
-    // After the caller's synchronous start-up (the window, the host's listen), never in its way; the
-    // electrical-image step's sensor reader thread and the archive thread once the pool's have started.
+    // After the caller's synchronous start-up (the window, the host's listen), never in its way.
     if (options.prewarm) {
       setImmediate(() =>
         this.taskPool.keepWarm((outcome) => {
           this.logWarmUp(outcome)
-          if (outcome.reason !== 'start') return
-          prepareSensorReader({ keep: true })
-          archiveThreads()
-            .prewarm()
-            .catch((err: unknown) => this.log.add('warn', `Could not start the archive thread ahead (the first save or resume starts it): ${describeError(err).message}`))
+          if (outcome.reason === 'start') this.startSpareThreads()
         }),
       )
     }
+  }
+
+  /**
+   * The threads a step or a save starts for itself: the electrical-image step's sensor reader and the
+   * archive thread, started ahead once the pool is warm, and never while a step runs (on a machine with
+   * few cores their start would take CPU from it): then once that step has finished.
+   */
+  private startSpareThreads(): void {
+    if (this.jobs.running) {
+      const off = this.onEvent((name) => {
+        if (name !== 'job.finished') return
+        off()
+        this.startSpareThreads()
+      })
+      return
+    }
+    prepareSensorReader({ keep: true })
+    archiveThreads()
+      .prewarm()
+      .catch((err: unknown) => this.log.add('warn', `Could not start the archive thread ahead (the first save or resume starts it): ${describeError(err).message}`))
   }
 
   private logWarmUp(outcome: WarmOutcome): void {
@@ -191,6 +208,7 @@ export class WorkbenchService {
   async close(): Promise<void> {
     await this.jobs.close()
     await this.taskPool.destroy()
+    if (this.options.prewarm) await discardSensorReaderSpare()
     await this.store.flush()
   }
 

@@ -59,6 +59,12 @@ export function prepareSensorReader(opts: { keep?: boolean } = {}): void {
   spare.prepare()
 }
 
+/** Ends a waiting spare and stops preparing new ones (the workbench's close). */
+export async function discardSensorReaderSpare(): Promise<void> {
+  keepSpare = false
+  await spare.discard()
+}
+
 /** The waiting spare reader thread's id, or null (tests). */
 export function spareSensorReaderThreadId(): number | null {
   return spare.threadId

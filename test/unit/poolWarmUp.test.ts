@@ -1,13 +1,16 @@
 // The worker pool's pre-warm with real threads (the built worker bundle out/main/task.js): every thread
 // exists and has h5wasm initialised before any step asks, a failing warm-up leaves the pool usable, and
 // the workbench warms its pool at start and again after a change of the worker-threads budget.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { threadsFor } from '../../src-main/pool/sharedPool'
 import { createTaskPool } from '../../src-main/pool/taskPool'
 import { createWorkbenchService } from '../../src-main/workbench/create'
+import { WorkbenchService } from '../../src-main/workbench/service'
+import type { StepDefinition } from '../../src-main/steps/framework'
+import type { TaskPool, WarmUpReport } from '../../src-main/pool/taskPool'
 import type { LogEntry } from '../../src-shared/contract'
 import type { ThreadWarmth } from '../../src-worker/tasks/warmUpTasks'
 import { ArchiveThreads, archiveThreads, closeArchiveThreads } from '../../src-main/archive/thread/archiveThreads'
@@ -21,6 +24,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 /** Several answers of the pool's threads at once (more tasks than threads, so every thread answers some). */
 function askThreads(pool: ReturnType<typeof createTaskPool>, n: number): Promise<ThreadWarmth[]> {
   return Promise.all(Array.from({ length: n }, () => pool.run<ThreadWarmth>('workerWarmth', {})))
+}
+
+async function waitForLog(service: ReturnType<typeof createWorkbenchService>, pattern: RegExp, count: number): Promise<LogEntry[]> {
+  for (;;) {
+    const entries = ((await service.dispatch('log.list', {})) as LogEntry[]).filter((e) => pattern.test(e.message))
+    if (entries.length >= count) return entries
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }
 
 describe('the task pool warm-up', () => {
@@ -65,14 +76,6 @@ describe('the task pool warm-up', () => {
 })
 
 describe('the workbench pre-warm', () => {
-  async function waitForLog(service: ReturnType<typeof createWorkbenchService>, pattern: RegExp, count: number): Promise<LogEntry[]> {
-    for (;;) {
-      const entries = ((await service.dispatch('log.list', {})) as LogEntry[]).filter((e) => pattern.test(e.message))
-      if (entries.length >= count) return entries
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
-
   it('warms the pool at start, before any step, and warms the new pool after a change of budget', async () => {
     const service = createWorkbenchService({ transport: 'web', workdir: join(dir, 'wb'), prewarm: true })
     try {
@@ -84,6 +87,50 @@ describe('the workbench pre-warm', () => {
       expect(second.message).toMatch(/^Worker pool warm: 1 thread\(s\) started, HDF5 initialised in 1 of them /)
       expect(service.taskPool.threads).toBe(1)
       // After the pool's first warm-up: the spare sensor reader thread and the idle archive thread.
+      expect(spareSensorReaderThreadId()).not.toBeNull()
+      while (archiveThreads().threadCount === 0) await new Promise((r) => setTimeout(r, 20))
+      expect(archiveThreads().threadCount).toBe(1)
+    } finally {
+      await service.close()
+      await closeArchiveThreads()
+    }
+  })
+})
+
+describe('the spare threads wait for a running step', () => {
+  it('a step running when the pool is warm delays the spare reader and the archive thread until it ends', async () => {
+    let endWarmUp: (r: WarmUpReport) => void = () => {}
+    const pool: TaskPool = {
+      threads: 1,
+      run: async () => undefined as never,
+      warmUp: () => new Promise<WarmUpReport>((r) => (endWarmUp = r)),
+      destroy: async () => {},
+    }
+    let endStep: () => void = () => {}
+    const hold: StepDefinition<Record<string, never>> = {
+      id: 'hold',
+      title: 'Hold',
+      description: 'runs until the test lets it end',
+      params: [],
+      prerequisites: [],
+      run: () => new Promise((r) => (endStep = () => r({ summary: 'held', apply: () => {} }))),
+    }
+    const workdir = join(dir, 'spares')
+    const recording = join(workdir, 'x.cmcr')
+    mkdirSync(workdir, { recursive: true })
+    writeFileSync(recording, '')
+    const service = new WorkbenchService({ transport: 'web', workdir, steps: [hold], prewarm: true, createSharedPool: () => pool })
+    const finished = new Promise<void>((r) => service.onEvent((name) => name === 'job.finished' && r()))
+    try {
+      await closeArchiveThreads()
+      await service.dispatch('session.open', { cmcrPath: recording })
+      await service.dispatch('step.run', { stepId: 'hold', params: {} })
+      endWarmUp({ threads: [{ threadId: 1, h5wasm: true }] })
+      await waitForLog(service, /^Worker pool warm:/, 1)
+      expect(spareSensorReaderThreadId()).toBeNull()
+      expect(archiveThreads().threadCount).toBe(0)
+      endStep()
+      await finished
       expect(spareSensorReaderThreadId()).not.toBeNull()
       while (archiveThreads().threadCount === 0) await new Promise((r) => setTimeout(r, 20))
       expect(archiveThreads().threadCount).toBe(1)
