@@ -4,7 +4,7 @@
 // error round trip of the thread protocol.
 
 import { describe, expect, it } from 'vitest'
-import { ContentAssembler, type ContentBatch, contentHeader, encodeContent, transferListOf } from '../../src-main/archive/thread/contentBatches'
+import { ContentAssembler, type ContentBatch, type NodeRecord, contentHeader, encodeContent, packRecords, transferListOf, unpackRecords } from '../../src-main/archive/thread/contentBatches'
 import { deserializeError, serializeError } from '../../src-main/archive/thread/protocol'
 import { CancelledError, FileAccessError, SessionError } from '../../src-shared/errors'
 import { type GroupNode, type LeafNode, type TreeNode, bool, f32, f64, group, numeric, str, strs } from '../../src-shared/tree'
@@ -20,7 +20,7 @@ function roundTrip(content: ArchiveContent, limits = LIMITS, handOver = false): 
   for (const b of batches) {
     // What postMessage would do: the batch structurally cloned, its buffers moved.
     const copy = structuredClone(b, { transfer: transferListOf(b) })
-    nodes += b.records.length
+    nodes += b.count
     assembler.add(copy)
   }
   return { batches, back: assembler.finish(contentHeader(content), nodes) }
@@ -53,7 +53,7 @@ function expectSameTree(a: TreeNode, b: TreeNode, where = ''): void {
 }
 
 function batchBytes(b: ContentBatch): number {
-  const strings = b.records.reduce((n, r) => n + (r.body.kind === 'string' ? r.body.data.reduce((m, s) => m + 2 * s.length, 0) : 0), 0)
+  const strings = (b.columns?.extras ?? []).reduce((n, e) => n + (e.strings ?? []).reduce((m, s) => m + 2 * s.length, 0), 0)
   return (b.packed?.byteLength ?? 0) + (b.slab?.data.byteLength ?? 0) + strings
 }
 
@@ -88,7 +88,7 @@ describe('content batches', () => {
     })
     const { batches, back } = roundTrip(content)
     for (const b of batches) {
-      expect(b.records.length).toBeLessThanOrEqual(LIMITS.maxNodes)
+      expect(b.count).toBeLessThanOrEqual(LIMITS.maxNodes)
       expect(batchBytes(b)).toBeLessThanOrEqual(LIMITS.maxBytes)
     }
     expect(batches.length).toBeGreaterThan(3)
@@ -139,7 +139,7 @@ describe('content batches', () => {
     // As batchStream lets it: batch k+1 is made only once every batch before k was taken by the receiver.
     for (const b of encodeContent(content, LIMITS, { bufferFor })) {
       expect(transferListOf(b)).toEqual([]) // shared memory is not moved
-      nodes += b.records.length
+      nodes += b.count
       waiting.push(structuredClone(b))
       while (waiting.length > 1) assembler.add(waiting.shift()!)
     }
@@ -164,6 +164,20 @@ describe('content batches', () => {
     expect(Array.from((handed.back.metadata.children.get('owned') as { data: Float32Array }).data)).toEqual(expected)
   })
 
+  it('records travel as columns and come back as they were, odd dtypes and inline values included', () => {
+    const records: NodeRecord[] = [
+      { parent: -1, name: 'units', body: { kind: 'group' } },
+      { parent: 0, name: 'a', body: { kind: 'numeric', dtype: 'uint64', shape: [2, 3], data: { in: 'packed', type: 'Float64Array', offset: 8, bytes: 48 } } },
+      { parent: 1, name: 'unit', attr: true, body: { kind: 'string', shape: [], data: ['x'], encoding: 'fixed', itemSize: 4 } },
+      { parent: 0, name: 'b', body: { kind: 'bool', shape: [5e9], data: { in: 'slabs', type: 'Uint8Array', length: 5e9 } } },
+      { parent: 0, name: 'c', body: { kind: 'numeric', dtype: 'float16', shape: [1], data: { in: 'buffer', type: 'Uint16Array', index: 2 } } },
+      { parent: 0, name: 'd', body: { kind: 'bool', shape: [2], data: { in: 'inline', value: [1, 0] } } },
+      { parent: 0, name: 'e', body: { kind: 'string', shape: [0], data: [] } },
+    ]
+    const columns = structuredClone(packRecords(records))
+    expect(unpackRecords(columns)).toEqual(records)
+  })
+
   it('notice a lost or reordered batch, and nodes that never arrived', () => {
     const units = group()
     for (let i = 0; i < 30; i++) units.children.set(`u${i}`, group({ x: f64([i]) }))
@@ -175,7 +189,7 @@ describe('content batches', () => {
     expect(() => skipping.add(batches[2])).toThrow(/out of order or lost/)
     const short = new ContentAssembler()
     for (const b of batches.slice(0, -1)) short.add(b)
-    const total = batches.reduce((n, b) => n + b.records.length, 0)
+    const total = batches.reduce((n, b) => n + b.count, 0)
     expect(() => short.finish(contentHeader(content), total)).toThrow(new RegExp(`of ${total} nodes arrived`))
   })
 
@@ -194,10 +208,10 @@ describe('content batches', () => {
     }
     const limits = { maxBytes: 8 * 1024 * 1024, maxNodes: 2000 }
     const { batches, back } = roundTrip(archiveContent({ units }), limits)
-    const nodes = batches.reduce((n, b) => n + b.records.length, 0)
+    const nodes = batches.reduce((n, b) => n + b.count, 0)
     expect(nodes).toBe(3 + 1000 + 99_000) // the three top groups, the units, the datasets
     expect(batches.length).toBe(Math.ceil(nodes / 2000))
-    for (const b of batches) expect(b.records.length).toBeLessThanOrEqual(2000)
+    for (const b of batches) expect(b.count).toBeLessThanOrEqual(2000)
     const last = (back.units.children.get('unit_999') as GroupNode).children.get('98') as { data: Float64Array }
     expect(Array.from(last.data)).toEqual([999, 98])
   })

@@ -53,7 +53,7 @@ export async function sendBatches(
   let nodes = 0
   for (const batch of batches) {
     if (signal?.aborted) throw new CancelledError()
-    nodes += batch.records.length
+    nodes += batch.count
     post(seq, batch, transferListOf(batch))
     await acks.until(seq - BATCH_WINDOW + 1)
     await turn()

@@ -51,6 +51,7 @@ const ARRAY_TYPES = {
   BigUint64Array,
 } as const
 type ArrayTypeName = keyof typeof ARRAY_TYPES
+const ARRAY_TYPE_NAMES = Object.keys(ARRAY_TYPES) as ArrayTypeName[]
 type AnyTypedArray = InstanceType<(typeof ARRAY_TYPES)[ArrayTypeName]>
 
 /** Where a leaf's values travel. */
@@ -83,11 +84,126 @@ export interface NodeRecord {
 export interface ContentBatch {
   /** Number of this batch's first record (records are numbered across all batches). */
   first: number
-  records: NodeRecord[]
+  /** Records in this batch. */
+  count: number
+  /** The records, column by column (packRecords): typed arrays clone far faster than objects. */
+  columns?: RecordColumns
   packed?: Uint8Array
   buffers?: ArrayBuffer[]
   /** A slab of a large array: its values from element `offset` on. */
   slab?: { node: number; offset: number; data: Uint8Array }
+}
+
+/** NodeRecords as columns: one typed array per number field, the names as one array of strings. */
+export interface RecordColumns {
+  parents: Int32Array
+  names: string[]
+  /** Four codes per record: kind (+ ATTR_FLAG), dtype, array type, where the values are (see *_CODES). */
+  codes: Uint8Array
+  /** Two numbers per record: packed offset, buffer index or slab length; packed bytes. */
+  nums: Float64Array
+  /** Record i's shape is dims[shapeAt[i] .. shapeAt[i + 1]). */
+  shapeAt: Int32Array
+  dims: Float64Array
+  /** What does not fit a column, by record index in the batch: string data, inline values, unknown dtypes. */
+  extras: Array<{ i: number; strings?: string[]; encoding?: StringEncoding; itemSize?: number; value?: unknown; dtype?: string }>
+}
+
+const KIND_CODES = ['group', 'numeric', 'bool', 'string'] as const
+const ATTR_FLAG = 8
+const DTYPE_CODES = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64']
+const UNKNOWN_DTYPE = 255
+const WHERE_CODES = ['none', 'packed', 'buffer', 'slabs', 'inline'] as const
+
+export function packRecords(records: NodeRecord[]): RecordColumns {
+  const n = records.length
+  const c: RecordColumns = {
+    parents: new Int32Array(n),
+    names: new Array<string>(n),
+    codes: new Uint8Array(4 * n),
+    nums: new Float64Array(2 * n),
+    shapeAt: new Int32Array(n + 1),
+    dims: new Float64Array(records.reduce((a, r) => a + (r.body.kind === 'group' ? 0 : r.body.shape.length), 0)),
+    extras: [],
+  }
+  let d = 0
+  for (let i = 0; i < n; i++) {
+    const { parent, name, attr, body } = records[i]
+    c.parents[i] = parent
+    c.names[i] = name
+    c.codes[4 * i] = KIND_CODES.indexOf(body.kind) + (attr ? ATTR_FLAG : 0)
+    c.shapeAt[i] = d
+    if (body.kind !== 'group') for (const dim of body.shape) c.dims[d++] = dim
+    if (body.kind === 'string') {
+      const extra: RecordColumns['extras'][number] = { i, strings: body.data }
+      if (body.encoding !== undefined) extra.encoding = body.encoding
+      if (body.itemSize !== undefined) extra.itemSize = body.itemSize
+      c.extras.push(extra)
+    } else if (body.kind !== 'group') {
+      if (body.kind === 'numeric') {
+        const code = DTYPE_CODES.indexOf(body.dtype)
+        c.codes[4 * i + 1] = code >= 0 ? code : UNKNOWN_DTYPE
+        if (code < 0) c.extras.push({ i, dtype: body.dtype })
+      }
+      const ref = body.data
+      c.codes[4 * i + 3] = WHERE_CODES.indexOf(ref.in)
+      if (ref.in === 'inline') c.extras.push({ i, value: ref.value })
+      else {
+        c.codes[4 * i + 2] = ARRAY_TYPE_NAMES.indexOf(ref.type)
+        c.nums[2 * i] = ref.in === 'packed' ? ref.offset : ref.in === 'buffer' ? ref.index : ref.length
+        if (ref.in === 'packed') c.nums[2 * i + 1] = ref.bytes
+      }
+    }
+  }
+  c.shapeAt[n] = d
+  return c
+}
+
+export function unpackRecords(c: RecordColumns): NodeRecord[] {
+  const n = c.parents.length
+  const extras = new Map<number, RecordColumns['extras']>()
+  for (const e of c.extras) {
+    const list = extras.get(e.i)
+    if (list) list.push(e)
+    else extras.set(e.i, [e])
+  }
+  const out = new Array<NodeRecord>(n)
+  for (let i = 0; i < n; i++) {
+    const code = c.codes[4 * i]
+    const kind = KIND_CODES[code & ~ATTR_FLAG]
+    if (kind === undefined) throw new Error(`archive transfer: unknown node kind ${code}`)
+    const shape = Array.from(c.dims.subarray(c.shapeAt[i], c.shapeAt[i + 1]))
+    const more = extras.get(i) ?? []
+    let body: NodeBody
+    if (kind === 'group') body = { kind }
+    else if (kind === 'string') {
+      const e = more.find((x) => x.strings !== undefined)
+      body = { kind, shape, data: e?.strings ?? [] }
+      if (e?.encoding !== undefined) body.encoding = e.encoding
+      if (e?.itemSize !== undefined) body.itemSize = e.itemSize
+    } else {
+      const where = WHERE_CODES[c.codes[4 * i + 3]]
+      let data: DataRef
+      if (where === 'inline') data = { in: 'inline', value: more.find((x) => 'value' in x)?.value }
+      else {
+        const type = ARRAY_TYPE_NAMES[c.codes[4 * i + 2]]
+        const a = c.nums[2 * i]
+        if (where === 'packed') data = { in: 'packed', type, offset: a, bytes: c.nums[2 * i + 1] }
+        else if (where === 'buffer') data = { in: 'buffer', type, index: a }
+        else if (where === 'slabs') data = { in: 'slabs', type, length: a }
+        else throw new Error(`archive transfer: node data of unknown kind ${c.codes[4 * i + 3]}`)
+      }
+      if (kind === 'numeric') {
+        const dcode = c.codes[4 * i + 1]
+        const dtype = dcode === UNKNOWN_DTYPE ? String(more.find((x) => x.dtype !== undefined)?.dtype) : DTYPE_CODES[dcode]
+        body = { kind, dtype, shape, data }
+      } else body = { kind, shape, data }
+    }
+    const record: NodeRecord = { parent: c.parents[i], name: c.names[i], body }
+    if (code & ATTR_FLAG) record.attr = true
+    out[i] = record
+  }
+  return out
 }
 
 /** Everything of an ArchiveContent that is not a tree (small; sent with the start or end message). */
@@ -188,7 +304,8 @@ export function* encodeContent(
   for (let i = slots.length - 1; i >= 0; i--) stack.push({ parent: -1, name: slots[i][0], attr: false, node: slots[i][1] })
 
   let next = 0 // number of the next record
-  let batch: ContentBatch = { first: 0, records: [] }
+  // The batch being filled; its records become columns when it is sealed.
+  let batch: { first: number; records: NodeRecord[]; buffers?: ArrayBuffer[] } = { first: 0, records: [] }
   // Small arrays of the current batch, copied into one buffer when it is sent.
   let smalls: Array<{ data: AnyTypedArray; offset: number }> = []
   let packedBytes = 0
@@ -196,14 +313,15 @@ export function* encodeContent(
   let stringBytes = 0
 
   const seal = (): ContentBatch => {
+    const out: ContentBatch = { first: batch.first, count: batch.records.length, columns: packRecords(batch.records) }
+    if (batch.buffers) out.buffers = batch.buffers
     if (smalls.length > 0) {
       const packed = bufferFor(index, packedBytes)
       for (const s of smalls) packed.set(new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength), s.offset)
-      batch.packed = packed
+      out.packed = packed
     }
     index++
-    const out = batch
-    batch = { first: out.first + out.records.length, records: [] }
+    batch = { first: out.first + out.count, records: [] }
     smalls = []
     packedBytes = 0
     stringBytes = 0
@@ -263,7 +381,7 @@ export function* encodeContent(
         const bpe = slabsOf.BYTES_PER_ELEMENT
         const data = bufferFor(index++, count * bpe)
         data.set(new Uint8Array(slabsOf.buffer, slabsOf.byteOffset + offset * bpe, count * bpe))
-        yield { first: batch.first, records: [], slab: { node: number, offset, data } }
+        yield { first: batch.first, count: 0, slab: { node: number, offset, data } }
       }
     } else if (batch.records.length >= maxNodes) {
       yield seal()
@@ -303,7 +421,9 @@ export class ContentAssembler {
     if (batch.first !== this.nodes.length) {
       throw new Error(`archive transfer: batch starting at node ${batch.first} arrived after ${this.nodes.length} nodes (out of order or lost)`)
     }
-    for (const record of batch.records) this.addRecord(record, batch)
+    const records = batch.columns ? unpackRecords(batch.columns) : []
+    if (records.length !== batch.count) throw new Error(`archive transfer: a batch of ${batch.count} nodes carries ${records.length}`)
+    for (const record of records) this.addRecord(record, batch)
   }
 
   private addRecord(record: NodeRecord, batch: ContentBatch): void {
