@@ -7,14 +7,15 @@
 // requests through the real web host (session.get every ~20 ms) must still answer in under 100 ms; then
 // session.cancelOperation must end the resume at once with CANCELLED, the open session unchanged, and a
 // following resume must work on a fresh thread. (Before the archive threads the whole backend waited
-// with the read, and there was no request to cancel it.) At the end the FIFO gets a writer that closes at
-// once, so the abandoned thread's call returns and the thread ends.
+// with the read, and there was no request to cancel it.) Then the FIFO gets a writer that closes at once,
+// so the abandoned thread's call returns and the thread ends, leaving no handle on the archive.
 
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CANCEL_GRACE_MS } from '../../src-main/archive/thread/archiveThreads'
 import { type WebHost, startWebHost } from '../../src-main/ipc/webHost'
 import { createSession } from '../../src-main/session/session'
 import { STEPS } from '../../src-main/steps/index'
@@ -107,6 +108,19 @@ async function untilStuck(): Promise<void> {
   throw new Error('no thread waited on the FIFO within 60 s')
 }
 
+/** Descriptors of this process open on `path` (Linux /proc). */
+function handlesOn(path: string): number {
+  let n = 0
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n
+}
+
 function releaseFifo(): void {
   try {
     closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
@@ -142,5 +156,16 @@ describe('an archive on a share that never answers', () => {
     const again = await api('session.resume', { path: good })
     expect(again.ok).toBe(true)
     expect(again.result?.datasetId).toBe('reachable')
+
+    // The abandoned thread is terminated after its grace period, still inside the call. Once the share
+    // answers (here: the FIFO gets a writer) the call returns and the thread ends: no handle is left on
+    // the archive.
+    await sleep(CANCEL_GRACE_MS + 1000)
+    expect(handlesOn(hung)).toBeGreaterThan(0)
+    for (let i = 0; i < 600 && handlesOn(hung) > 0; i++) {
+      releaseFifo()
+      await sleep(50)
+    }
+    expect(handlesOn(hung)).toBe(0)
   }, 180_000)
 })
