@@ -158,6 +158,8 @@ interface H5pyRun {
   startup_s: number
   load_s: number[]
   save_s: number[]
+  load_cpu_s: number[]
+  save_cpu_s: number[]
   datasets: number
   groups: number
   h5py: string
@@ -194,7 +196,8 @@ async function objectsBenchmark(root: string, label: string): Promise<string> {
     const probe = spawnSync(PYTHON, ['-c', 'import h5py, numpy'], { encoding: 'utf8' })
     if (probe.status !== 0) return `archive objects: h5py not available for ${PYTHON} (${(probe.stderr || String(probe.error)).trim().split('\n').pop()}); no comparison`
     const ours = { load: [] as number[], save: [] as number[] }
-    const py = { load: [] as number[], save: [] as number[], startup: [] as number[], process: [] as number[] }
+    const py = { load: [] as number[], save: [] as number[], startup: [] as number[], process: [] as number[], loadCpu: [] as number[], saveCpu: [] as number[] }
+    const oursCpu = { load: [] as number[], save: [] as number[] }
     let info = ''
     for (let round = 1; round <= OBJECT_ROUNDS; round++) {
       await settle()
@@ -209,6 +212,8 @@ async function objectsBenchmark(root: string, label: string): Promise<string> {
       const h = runH5py(src, join(dir, 'h5py-copy.h5'))
       py.load.push(h.load_s[0])
       py.save.push(h.save_s[0])
+      py.loadCpu.push(h.load_cpu_s[0])
+      py.saveCpu.push(h.save_cpu_s[0])
       py.startup.push(h.startup_s)
       py.process.push(h.process_s)
       info = `h5py ${h.h5py}, HDF5 ${h.hdf5}; h5py saw ${h.datasets} datasets, ${h.groups} groups in the whole file`
@@ -220,10 +225,13 @@ async function objectsBenchmark(root: string, label: string): Promise<string> {
       await loaded.save(copy, { overwrite: true })
       ours.save.push((performance.now() - t) / 1000)
       const cpuSave = process.cpuUsage(cpu1)
-      const cpu = (c: NodeJS.CpuUsage) => ((c.user + c.system) / 1e6).toFixed(2)
+      const seconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6
+      const cpu = (c: NodeJS.CpuUsage) => seconds(c).toFixed(2)
+      oursCpu.load.push(seconds(cpuLoad))
+      oursCpu.save.push(seconds(cpuSave))
       console.log(
         `  round ${round}: ours load ${ours.load.at(-1)!.toFixed(2)} s (CPU ${cpu(cpuLoad)} s), save ${ours.save.at(-1)!.toFixed(2)} s (CPU ${cpu(cpuSave)} s); ` +
-          `h5py load ${h.load_s[0].toFixed(2)} s, save ${h.save_s[0].toFixed(2)} s, interpreter start-up + imports ${h.startup_s.toFixed(2)} s (process ${h.process_s.toFixed(2)} s); ` +
+          `h5py load ${h.load_s[0].toFixed(2)} s (CPU ${h.load_cpu_s[0].toFixed(2)} s), save ${h.save_s[0].toFixed(2)} s (CPU ${h.save_cpu_s[0].toFixed(2)} s), interpreter start-up + imports ${h.startup_s.toFixed(2)} s (process ${h.process_s.toFixed(2)} s); ` +
           `load average ${loadavg()[0].toFixed(1)}`,
       )
     }
@@ -232,6 +240,10 @@ async function objectsBenchmark(root: string, label: string): Promise<string> {
     console.log(
       `  best of ${OBJECT_ROUNDS}: ours load ${best(ours.load).toFixed(2)} s, save ${best(ours.save).toFixed(2)} s (session load/save: the app's path); ` +
         `h5py load ${best(py.load).toFixed(2)} s, save ${best(py.save).toFixed(2)} s (timed inside Python; start-up ${best(py.startup).toFixed(2)} s not included)`,
+    )
+    console.log(
+      `  CPU seconds, best of ${OBJECT_ROUNDS} (all threads; steadier than wall time on a shared machine): ours load ${best(oursCpu.load).toFixed(2)}, save ${best(oursCpu.save).toFixed(2)}; ` +
+        `h5py load ${best(py.loadCpu).toFixed(2)}, save ${best(py.saveCpu).toFixed(2)}; by CPU: load ${(best(py.loadCpu) / best(oursCpu.load)).toFixed(2)}x, save ${(best(py.saveCpu) / best(oursCpu.save)).toFixed(2)}x h5py`,
     )
     return `archive objects: load ${(best(py.load) / best(ours.load)).toFixed(2)}x h5py, save ${(best(py.save) / best(ours.save)).toFixed(2)}x h5py`
   } finally {
