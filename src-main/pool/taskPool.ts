@@ -8,6 +8,8 @@ import type { Transferable } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { CancelledError } from '../../src-shared/errors'
 import type { ThreadWarmth, WarmUpArgs } from '../../src-worker/tasks/warmUpTasks'
+import { HURRY, hurryWarmUp } from '../../src-shared/poolWarmUp'
+import { type WarmUpRecording, warmUpRecording } from './warmUpRecording'
 
 export interface RunTaskOptions {
   signal?: AbortSignal
@@ -25,6 +27,8 @@ export interface TaskPool {
 /** What a warm-up found: one entry per thread that took a warm-up task. */
 export interface WarmUpReport {
   threads: ThreadWarmth[]
+  /** Why the threads could not load the warm-up recording, when they could not. */
+  recordingProblem?: string
 }
 
 /** How long a warm-up task waits for the other threads' (a thread that cannot start must not hold the pool). */
@@ -62,7 +66,8 @@ export function findTaskFile(): string {
 /**
  * A pool of `threads` worker threads, all started at once and kept for the pool's life: each thread
  * imports the task modules and starts h5wasm as it starts, so a step never waits for a thread an idle
- * timeout took away. warmUp() resolves once every thread has h5wasm initialised.
+ * timeout took away. warmUp() resolves once every thread has h5wasm initialised and has loaded the tiny
+ * warm-up recording (warmUpRecording.ts) as load_recording would.
  */
 export function createTaskPool(options: { threads?: number; filename?: string } = {}): TaskPool {
   const threads = Math.max(1, options.threads ?? availableParallelism())
@@ -71,14 +76,30 @@ export function createTaskPool(options: { threads?: number; filename?: string } 
     minThreads: threads,
     maxThreads: threads,
   })
-  return {
+  /** The flags of the warm-up in progress: a real task raises its hurry flag (warmUpTasks.ts). */
+  let warming: Int32Array | null = null
+  const pool: TaskPool = {
     threads,
     async warmUp() {
-      const arrived = new Int32Array(new SharedArrayBuffer(4))
-      const args: WarmUpArgs = { arrived, expected: threads, waitMs: WARM_UP_WAIT_MS }
-      return { threads: await Promise.all(Array.from({ length: threads }, () => piscina.run(args, { name: 'warmUp' }) as Promise<ThreadWarmth>)) }
+      const flags = new Int32Array(new SharedArrayBuffer(8))
+      warming = flags
+      try {
+        let recording: WarmUpRecording | undefined
+        let recordingProblem: string | undefined
+        try {
+          recording = await warmUpRecording(pool)
+        } catch (err) {
+          recordingProblem = err instanceof Error ? err.message : String(err)
+        }
+        const args: WarmUpArgs = { arrived: flags, expected: threads, waitMs: WARM_UP_WAIT_MS, recording: Atomics.load(flags, HURRY) ? undefined : recording }
+        const warmed = await Promise.all(Array.from({ length: threads }, () => piscina.run(args, { name: 'warmUp' }) as Promise<ThreadWarmth>))
+        return { threads: warmed, ...(recordingProblem ? { recordingProblem } : {}) }
+      } finally {
+        if (warming === flags) warming = null
+      }
     },
     async run<T>(task: string, args: unknown, opts: RunTaskOptions = {}): Promise<T> {
+      if (warming && task !== 'syntheticRecording') hurryWarmUp(warming, threads)
       try {
         return (await piscina.run(args, { name: task, signal: opts.signal, transferList: opts.transferList as any })) as T
       } catch (err) {
@@ -90,4 +111,5 @@ export function createTaskPool(options: { threads?: number; filename?: string } 
       await piscina.destroy()
     },
   }
+  return pool
 }

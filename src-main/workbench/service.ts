@@ -159,9 +159,11 @@ export class WorkbenchService {
       this.log.add('warn', `Could not pre-warm the worker pool ${why} (steps start their threads themselves): ${describeError(outcome.error).message}`)
       return
     }
-    const threads = outcome.report.threads
+    const { threads, recordingProblem } = outcome.report
     const ready = threads.filter((t) => t.h5wasm).length
-    this.log.add('info', `Worker pool warm: ${threads.length} thread(s) started, HDF5 initialised in ${ready} of them (${outcome.seconds.toFixed(2)} s, ${why})`)
+    const readers = threads.filter((t) => t.readers).length
+    this.log.add('info', `Worker pool warm: ${threads.length} thread(s) started, HDF5 initialised in ${ready} of them, readers warmed in ${readers} (${outcome.seconds.toFixed(2)} s, ${why})`)
+    if (recordingProblem) this.log.add('warn', `The worker threads' readers were not warmed (the first load compiles them): ${recordingProblem}`)
   }
 
   /** Built-in steps, then plugin steps (one array, updated in place when plugins are reloaded). */

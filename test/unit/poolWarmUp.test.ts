@@ -1,12 +1,13 @@
 // The worker pool's pre-warm with real threads (the built worker bundle out/main/task.js): every thread
 // exists and has h5wasm initialised before any step asks, a failing warm-up leaves the pool usable, and
 // the workbench warms its pool at start and again after a change of the worker-threads budget.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { threadsFor } from '../../src-main/pool/sharedPool'
 import { createTaskPool } from '../../src-main/pool/taskPool'
+import { warmUpRecording } from '../../src-main/pool/warmUpRecording'
 import { createWorkbenchService } from '../../src-main/workbench/create'
 import { WorkbenchService } from '../../src-main/workbench/service'
 import type { StepDefinition } from '../../src-main/steps/framework'
@@ -42,6 +43,8 @@ describe('the task pool warm-up', () => {
       const warmed = report.threads.map((t) => t.threadId)
       expect(new Set(warmed).size).toBe(2)
       expect(report.threads.every((t) => t.h5wasm)).toBe(true)
+      expect(report.threads.every((t) => t.readers)).toBe(true) // each loaded the warm-up recording
+      expect(report.recordingProblem).toBeUndefined()
       for (const answer of await askThreads(pool, 8)) {
         expect(warmed).toContain(answer.threadId)
         expect(answer.h5wasm).toBe(true)
@@ -61,6 +64,19 @@ describe('the task pool warm-up', () => {
     }
   })
 
+  it('a task asked for during the warm-up comes first: the warm-up skips the readers and lets go', async () => {
+    const pool = createTaskPool({ threads: 1 })
+    try {
+      const warm = pool.warmUp!()
+      const [answer] = await askThreads(pool, 1)
+      const report = await warm
+      expect(report.threads).toHaveLength(1)
+      expect(report.threads[0]).toMatchObject({ threadId: answer.threadId, h5wasm: true, readers: false })
+    } finally {
+      await pool.destroy()
+    }
+  })
+
   it('a warm-up that fails leaves the pool running tasks', async () => {
     // A worker bundle without the warm-up task, as an older or broken build would be.
     const file = join(dir, 'noWarmUp.mjs')
@@ -75,16 +91,40 @@ describe('the task pool warm-up', () => {
   })
 })
 
+describe('the warm-up recording', () => {
+  it('is written once by a pool thread and reused; a failed write names the folder and leaves nothing', async () => {
+    const pool = createTaskPool({ threads: 1 })
+    try {
+      const runs: string[] = []
+      const counting = { run: <T>(task: string, args: unknown) => (runs.push(task), pool.run<T>(task, args)) }
+      const where = join(dir, 'warm-rec')
+      const rec = await warmUpRecording(counting, where)
+      expect(rec).toEqual({ cmcrPath: join(where, 'warmup.cmcr'), cmtrPath: join(where, 'warmup-.cmtr') })
+      const summary = await pool.run<{ units: unknown[] }>('mcsCmtrSummary', { path: rec.cmtrPath })
+      expect(summary.units).toHaveLength(4)
+      expect(await warmUpRecording(counting, where)).toEqual(rec)
+      expect(runs).toEqual(['syntheticRecording']) // the second start found it
+
+      const blocked = join(dir, 'a-file')
+      writeFileSync(blocked, '')
+      await expect(warmUpRecording(pool, join(blocked, 'warm-rec'))).rejects.toThrow(/warm-up recording could not be written in .*a-file/)
+      expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([])
+    } finally {
+      await pool.destroy()
+    }
+  })
+})
+
 describe('the workbench pre-warm', () => {
   it('warms the pool at start, before any step, and warms the new pool after a change of budget', async () => {
     const service = createWorkbenchService({ transport: 'web', workdir: join(dir, 'wb'), prewarm: true })
     try {
       const [first] = await waitForLog(service, /^Worker pool warm:/, 1)
       const all = threadsFor(0)
-      expect(first.message).toMatch(new RegExp(`^Worker pool warm: ${all} thread\\(s\\) started, HDF5 initialised in ${all} of them `))
+      expect(first.message).toMatch(new RegExp(`^Worker pool warm: ${all} thread\\(s\\) started, HDF5 initialised in ${all} of them, readers warmed in ${all} `))
       await service.dispatch('settings.set', { workerThreads: 1 })
       const [, second] = await waitForLog(service, /^Worker pool warm:/, 2)
-      expect(second.message).toMatch(/^Worker pool warm: 1 thread\(s\) started, HDF5 initialised in 1 of them /)
+      expect(second.message).toMatch(/^Worker pool warm: 1 thread\(s\) started, HDF5 initialised in 1 of them, readers warmed in 1 /)
       expect(service.taskPool.threads).toBe(1)
       // After the pool's first warm-up: the spare sensor reader thread and the idle archive thread.
       expect(spareSensorReaderThreadId()).not.toBeNull()
