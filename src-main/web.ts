@@ -14,6 +14,7 @@ import { startWebHost } from './ipc/webHost'
 import { attachLogging } from './logging/attachLogging'
 import { openDiskLog } from './logging/diskLog'
 import { createWorkbenchService } from './workbench/create'
+import { exitProcess } from '../src-worker/threadsLeftBehind'
 
 interface WebArgs {
   workdir: string
@@ -85,7 +86,12 @@ async function main(): Promise<void> {
     closing = true
     await host.close()
     await service.close()
-    process.exit(0)
+    exitProcess(0, {
+      log: (m) => {
+        disk.write('warn', m)
+        process.stderr.write(`${m}\n`)
+      },
+    })
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)

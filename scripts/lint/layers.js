@@ -24,6 +24,7 @@ const NODE_BUILTINS = new Set(builtinModules)
  * refuses a module that loads HDF5.
  */
 export const MAIN_MAY_IMPORT_FROM_WORKER = [
+  'src-worker/threadsLeftBehind.ts',
   'src-worker/tasks/mcsTasks.ts',
   'src-worker/tasks/staTasks.ts',
   'src-worker/algo/analogSections.ts',

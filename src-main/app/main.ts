@@ -20,6 +20,7 @@ import { bindIpc } from './ipcBridge'
 import { registerDialogs } from './dialogs'
 import { buildMenu } from './menu'
 import { createMainWindow } from './window'
+import { exitProcess } from '../../src-worker/threadsLeftBehind'
 
 let quitting = false
 
@@ -98,7 +99,7 @@ async function start(): Promise<void> {
       quitting = true
       unbind()
       disk.write('info', 'quitting')
-      svc.close().finally(() => app.exit(0))
+      svc.close().finally(() => exitProcess(0, { exit: (code) => app.exit(code), log: (m) => disk.write('warn', m) }))
     })
   })
   app.on('window-all-closed', () => app.quit())

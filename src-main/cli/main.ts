@@ -1,5 +1,7 @@
 // Headless entry: `node out/main/cli.js <command> ...`. Each command lives beside this file in src-main/cli/.
 
+import { exitProcess } from '../../src-worker/threadsLeftBehind'
+
 const USAGE = `usage: hdmea-workbench <command> [options]
 
 commands:
@@ -29,9 +31,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitProcess(code),
   (err) => {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(1)
+    exitProcess(1)
   },
 )

@@ -4,9 +4,10 @@
 import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Transferable } from 'node:worker_threads'
+import type { Transferable, Worker } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { CancelledError } from '../../src-shared/errors'
+import { leaveBehind } from '../../src-worker/threadsLeftBehind'
 import type { ThreadWarmth, WarmUpArgs } from '../../src-worker/tasks/warmUpTasks'
 import { HURRY, hurryWarmUp } from '../../src-shared/poolWarmUp'
 import { type WarmUpRecording, warmUpRecording } from './warmUpRecording'
@@ -100,11 +101,22 @@ export function createTaskPool(options: { threads?: number; filename?: string } 
     },
     async run<T>(task: string, args: unknown, opts: RunTaskOptions = {}): Promise<T> {
       if (warming && task !== 'syntheticRecording') hurryWarmUp(warming, threads)
+      // Piscina terminates the thread of an aborted task and starts another; the old one may be stuck in
+      // a read from a hung share, so it is handed to threadsLeftBehind (the threads before the abort that
+      // the pool no longer has).
+      let before: Worker[] = []
+      const snapshot = () => (before = [...piscina.threads])
+      opts.signal?.addEventListener('abort', snapshot, { once: true })
       try {
         return (await piscina.run(args, { name: task, signal: opts.signal, transferList: opts.transferList as any })) as T
       } catch (err) {
-        if (opts.signal?.aborted) throw new CancelledError()
+        if (opts.signal?.aborted) {
+          for (const w of before) if (!piscina.threads.includes(w)) leaveBehind(w)
+          throw new CancelledError()
+        }
         throw err
+      } finally {
+        opts.signal?.removeEventListener('abort', snapshot)
       }
     },
     async destroy() {

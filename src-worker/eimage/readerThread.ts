@@ -10,6 +10,7 @@ import { findBuiltEntry } from '../builtEntry'
 import { SpareThread } from '../spareThread'
 import type { SensorInfo } from '../mcs/cmcrReader'
 import type { ReaderFailure, ReaderReply, ReaderRequest } from './readerProtocol'
+import { leaveBehind } from '../threadsLeftBehind'
 
 export interface SensorReaderOptions {
   /** The .cmcr file and its sensor dataset as the run planned it. */
@@ -98,6 +99,7 @@ export const openSensorReader: OpenSensorReader = async (opts) => {
     fail(new CancelledError(CANCELLED))
     opts.signal?.removeEventListener('abort', onAbort)
     worker.unref()
+    leaveBehind(worker)
     // Not awaited: a thread inside a blocking read ends only when that read returns.
     void worker.terminate().catch(() => undefined)
     if (keepSpare) spare.prepare()

@@ -48,10 +48,10 @@ let external: { cmcr: string; cmtr: string; sensor: string }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function request<T>(name: string, params: unknown = {}): Promise<T> {
-  const res = await fetch(`${base}/api/${name}`, {
+async function request<T>(name: string, params: unknown = {}, host: { base: string; token: string } = { base, token }): Promise<T> {
+  const res = await fetch(`${host.base}/api/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-workbench-token': token },
+    headers: { 'content-type': 'application/json', 'x-workbench-token': host.token },
     body: JSON.stringify(params),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   }).catch((err) => {
@@ -162,30 +162,34 @@ async function sensorMovieInFifo(folder: string): Promise<{ cmcr: string; cmtr: 
   return { cmcr: rec.cmcrPath, cmtr: rec.cmtrPath, sensor }
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hung-share-'))
-  cmcr = join(dir, 'hung.cmcr')
-  cmtr = join(dir, 'hung.cmtr')
-  execFileSync('mkfifo', [cmcr, cmtr])
-  external = await sensorMovieInFifo(dir)
-  child = spawn(process.execPath, [WEB_JS, '--workdir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the web host on `workdir` in a child process; its address and token. */
+async function startHost(workdir: string): Promise<{ child: ChildProcess; base: string; token: string; output: () => string }> {
+  const host = spawn(process.execPath, [WEB_JS, '--workdir', workdir], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
-  child.stdout!.on('data', (d) => (out += String(d)))
-  child.stderr!.on('data', (d) => (out += String(d)))
+  host.stdout!.on('data', (d) => (out += String(d)))
+  host.stderr!.on('data', (d) => (out += String(d)))
   const url = await new Promise<URL>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`web host did not start within 30 s:\n${out}`)), 30_000)
-    child.stdout!.on('data', () => {
+    host.stdout!.on('data', () => {
       const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolveUrl(new URL(m[1]))
       }
     })
-    child.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${out}`)))
+    host.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${out}`)))
   })
-  base = `${url.protocol}//${url.host}`
-  token = url.searchParams.get('token')!
-  socket = new WebSocket(`ws://${url.host}/ws`, ['workbench', `workbench.token.${token}`])
+  return { child: host, base: `${url.protocol}//${url.host}`, token: url.searchParams.get('token')!, output: () => out }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hung-share-'))
+  cmcr = join(dir, 'hung.cmcr')
+  cmtr = join(dir, 'hung.cmtr')
+  execFileSync('mkfifo', [cmcr, cmtr])
+  external = await sensorMovieInFifo(dir)
+  ;({ child, base, token } = await startHost(dir))
+  socket = new WebSocket(`ws://${new URL(base).host}/ws`, ['workbench', `workbench.token.${token}`])
   socket.on('message', (data) => {
     const msg = JSON.parse(String(data)) as { event: string; payload: unknown }
     if (msg.event === 'job.finished') finished.push(msg.payload as JobFinished)
@@ -326,6 +330,34 @@ describe('the eimage sensor reader thread stuck opening its .cmcr', () => {
     } finally {
       watchdog.kill()
       await pool.destroy()
+    }
+  }, 120_000)
+})
+
+describe('quitting while a cancelled read still hangs', () => {
+  it('the web host ends on SIGTERM instead of waiting for the stuck thread, and logs why', async () => {
+    const folder = join(dir, 'quit')
+    execFileSync('mkdir', [folder])
+    const fifos = [join(folder, 'stuck.cmcr'), join(folder, 'stuck.cmtr')]
+    execFileSync('mkfifo', fifos)
+    const host = await startHost(folder)
+    try {
+      await request('session.open', { cmcrPath: fifos[0], cmtrPath: fifos[1] }, host)
+      const job = await request<JobInfo>('step.run', { stepId: 'load_recording', params: { cmcr_path: fifos[0], cmtr_path: fifos[1] } }, host)
+      await untilStuck(host.child.pid!)
+      expect(await request('job.cancel', { jobId: job.jobId }, host)).toEqual({ cancelled: true })
+      for (let i = 0; i < 600 && (await request<SessionSnapshot>('session.get', {}, host)).runningJob; i++) await sleep(50)
+      // The pool's thread is still inside open() on the FIFO: Node's exit would wait for it forever.
+      expect(threadsWaitingOnFifo(host.child.pid!) ?? 1).toBeGreaterThan(0)
+
+      const exited = new Promise<string>((r) => host.child.once('exit', (code, signal) => r(String(signal ?? code))))
+      host.child.kill('SIGTERM')
+      const how = await Promise.race([exited, sleep(30_000).then(() => 'still running 30 s after SIGTERM')])
+      expect(how).toBe('SIGKILL')
+      expect(host.output()).toMatch(/\d+ threads? (is|are) still waiting on a file that does not answer/)
+    } finally {
+      if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL')
+      await releaseFifos(fifos, undefined)
     }
   }, 120_000)
 })

@@ -19,6 +19,7 @@ import { AckWindow, BATCH_WINDOW, sendBatches } from './batchStream'
 import { type BatchLimits, type BufferFor, ContentAssembler, DEFAULT_BATCH_LIMITS, contentHeader, encodeContent } from './contentBatches'
 import { type FromThread, type ToThread, deserializeError } from './protocol'
 import { findArchiveThreadScript } from './threadFile'
+import { leaveBehind } from '../../../src-worker/threadsLeftBehind'
 
 /** How long a cancelled thread may take to stop on its own (closing its file) before it is terminated. */
 export const CANCEL_GRACE_MS = 2000
@@ -337,6 +338,7 @@ export class ArchiveThreads {
         if ('id' in msg && msg.id === id && (msg.type === 'done' || msg.type === 'failed')) end()
       }, end)
       thread.worker.unref()
+      leaveBehind(thread.worker)
       try {
         thread.post({ type: 'cancel', id })
       } catch {
