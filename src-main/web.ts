@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     closing = true
     await host.close()
     await service.close()
-    exitProcess(0, {
+    await exitProcess(0, {
       log: (m) => {
         disk.write('warn', m)
         process.stderr.write(`${m}\n`)

@@ -28,17 +28,26 @@ export interface ExitDeps {
   /** Ends the process at once without waiting for its threads. */
   kill: () => void
   log: (message: string) => void
+  sleep: (ms: number) => Promise<void>
 }
+
+/** How long a left-behind thread gets to end on its own: a terminated thread that is not stuck ends within milliseconds. */
+export const EXIT_GRACE_MS = 2000
 
 const nodeExit: ExitDeps = {
   exit: (code) => process.exit(code),
   kill: () => process.kill(process.pid, 'SIGKILL'),
   log: (message) => process.stderr.write(`${message}\n`),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 }
 
-/** Ends the process with `code`, or, when a left-behind thread still waits on a file, kills it (the exit code is then the kill's). */
-export function exitProcess(code: number, deps: Partial<ExitDeps> = {}): void {
-  const { exit, kill, log } = { ...nodeExit, ...deps }
+/**
+ * Ends the process with `code` once every left-behind thread has ended, waiting up to EXIT_GRACE_MS;
+ * when one still waits on a file after that, kills the process (the exit code is then the kill's).
+ */
+export async function exitProcess(code: number, deps: Partial<ExitDeps> = {}): Promise<void> {
+  const { exit, kill, log, sleep } = { ...nodeExit, ...deps }
+  for (let waited = 0; threadsStillStuck() > 0 && waited < EXIT_GRACE_MS; waited += 50) await sleep(50)
   const stuck = threadsStillStuck()
   if (stuck === 0) {
     exit(code)

@@ -16,17 +16,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function calls() {
   const seen: string[] = []
-  return { seen, deps: { exit: (code: number) => seen.push(`exit ${code}`), kill: () => seen.push('kill'), log: (m: string) => seen.push(m) } }
+  return { seen, deps: { exit: (code: number) => seen.push(`exit ${code}`), kill: () => seen.push('kill'), log: (m: string) => seen.push(m), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) } }
 }
 
 describe('threads left behind by a cancel', () => {
+  it('a terminated thread that is not stuck gets time to end, and the process then exits with its code', async () => {
+    const busy = new Worker('setInterval(() => {}, 1000)', { eval: true })
+    await new Promise((r) => busy.once('online', r))
+    void busy.terminate()
+    leaveBehind(busy)
+    const { seen, deps } = calls()
+    await exitProcess(4, deps)
+    expect(seen).toEqual(['exit 4'])
+  })
+
   it('a thread that ended is not counted, and the process exits with its code', async () => {
     const done = new Worker('1', { eval: true })
     await new Promise((r) => done.once('exit', r))
     leaveBehind(done)
     expect(threadsStillStuck()).toBe(0)
     const { seen, deps } = calls()
-    exitProcess(3, deps)
+    await exitProcess(3, deps)
     expect(seen).toEqual(['exit 3'])
   })
 
@@ -41,7 +51,7 @@ describe('threads left behind by a cancel', () => {
     await sleep(200)
     expect(threadsStillStuck()).toBe(1)
     const first = calls()
-    exitProcess(0, first.deps)
+    await exitProcess(0, first.deps)
     expect(first.seen).toEqual(['1 thread is still waiting on a file that does not answer (a hung network share?); ending the process without waiting for it', 'kill'])
 
     // The share answers (a writer opens and closes the FIFO): the thread ends and is no longer counted.
@@ -57,7 +67,7 @@ describe('threads left behind by a cancel', () => {
     await ended
     expect(threadsStillStuck()).toBe(0)
     const second = calls()
-    exitProcess(0, second.deps)
+    await exitProcess(0, second.deps)
     expect(second.seen).toEqual(['exit 0'])
   }, 30_000)
 })
