@@ -79,6 +79,15 @@ export function createTaskPool(options: { threads?: number; filename?: string } 
   })
   /** The flags of the warm-up in progress: a real task raises its hurry flag (warmUpTasks.ts). */
   let warming: Int32Array | null = null
+  // Piscina terminates the thread of an aborted task and starts another; the old one may be stuck in a
+  // read from a hung share, so it is handed to threadsLeftBehind: the threads the pool had when the
+  // signal aborted and no longer has. One listener per signal, however many tasks share it.
+  const threadsAtAbort = new WeakMap<AbortSignal, Worker[]>()
+  const watchAbort = (signal: AbortSignal) => {
+    if (threadsAtAbort.has(signal) || signal.aborted) return
+    threadsAtAbort.set(signal, [])
+    signal.addEventListener('abort', () => threadsAtAbort.set(signal, [...piscina.threads]), { once: true })
+  }
   const pool: TaskPool = {
     threads,
     async warmUp() {
@@ -101,22 +110,15 @@ export function createTaskPool(options: { threads?: number; filename?: string } 
     },
     async run<T>(task: string, args: unknown, opts: RunTaskOptions = {}): Promise<T> {
       if (warming && task !== 'syntheticRecording') hurryWarmUp(warming, threads)
-      // Piscina terminates the thread of an aborted task and starts another; the old one may be stuck in
-      // a read from a hung share, so it is handed to threadsLeftBehind (the threads before the abort that
-      // the pool no longer has).
-      let before: Worker[] = []
-      const snapshot = () => (before = [...piscina.threads])
-      opts.signal?.addEventListener('abort', snapshot, { once: true })
+      if (opts.signal) watchAbort(opts.signal)
       try {
         return (await piscina.run(args, { name: task, signal: opts.signal, transferList: opts.transferList as any })) as T
       } catch (err) {
         if (opts.signal?.aborted) {
-          for (const w of before) if (!piscina.threads.includes(w)) leaveBehind(w)
+          for (const w of threadsAtAbort.get(opts.signal) ?? []) if (!piscina.threads.includes(w)) leaveBehind(w)
           throw new CancelledError()
         }
         throw err
-      } finally {
-        opts.signal?.removeEventListener('abort', snapshot)
       }
     },
     async destroy() {
