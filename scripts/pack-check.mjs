@@ -81,7 +81,8 @@ function readInstalledPackage(name) {
 
 async function main() {
   const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  const builtFiles = [...walk(join(root, 'out')).map((f) => `out/${f}`)].filter((f) => !f.endsWith('.map'))
+  // out/bench holds the benchmarks' own bundles (npm run bench:*), excluded from the package in electron-builder.yml
+  const builtFiles = [...walk(join(root, 'out')).map((f) => `out/${f}`)].filter((f) => !f.endsWith('.map') && !f.startsWith('out/bench/'))
   if (!builtFiles.includes('out/main/index.js') || WORKER_ENTRIES.some((e) => !builtFiles.includes(e))) {
     fail('out/ is not built; run `npx electron-vite build` first')
   }

@@ -25,6 +25,7 @@ const NODE_BUILTINS = new Set(builtinModules)
  */
 export const MAIN_MAY_IMPORT_FROM_WORKER = [
   'src-worker/threadsLeftBehind.ts',
+  'src-worker/builtEntry.ts',
   'src-worker/tasks/mcsTasks.ts',
   'src-worker/tasks/staTasks.ts',
   'src-worker/algo/analogSections.ts',

@@ -1,12 +1,11 @@
 // The worker pool that runs heavy tasks (slab reads, eimage STA, visual STA) off the main thread.
 // Task functions are the named exports of src-worker/task.ts, built to out/main/task.js.
 
-import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { join, resolve } from 'node:path'
 import type { Transferable, Worker } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { CancelledError } from '../../src-shared/errors'
+import { findBuiltEntry } from '../../src-worker/builtEntry'
 import { leaveBehind } from '../../src-worker/threadsLeftBehind'
 import type { ThreadWarmth, WarmUpArgs } from '../../src-worker/tasks/warmUpTasks'
 import { HURRY, hurryWarmUp } from '../../src-shared/poolWarmUp'
@@ -35,33 +34,9 @@ export interface WarmUpReport {
 /** How long a warm-up task waits for the other threads' (a thread that cannot start must not hold the pool). */
 const WARM_UP_WAIT_MS = 10_000
 
-/**
- * A path inside a packaged app.asar, mapped to its copy in app.asar.unpacked: worker threads load their
- * script and its imports with Node's own loader, which cannot read inside the archive
- * (electron-builder.yml unpacks out/main and the worker's packages).
- */
-export function unpackedPath(path: string): string {
-  return path.replace(/([\\/])app\.asar(?=[\\/])/, '$1app.asar.unpacked')
-}
-
-/**
- * Where the built worker entry is: beside this bundle in out/main (or one up, from out/main/chunks where
- * the bundler may put this code), or out/main when running from source (tests).
- */
+/** Where the built worker entry task.js is (beside this bundle, in app.asar.unpacked when packaged, or out/main from source). */
 export function findTaskFile(): string {
-  const here = import.meta.dirname
-  const candidates = [
-    process.env.HDMEA_TASK_FILE,
-    unpackedPath(join(here, 'task.js')),
-    unpackedPath(join(here, '..', 'task.js')),
-    resolve(here, '../../out/main/task.js'),
-    resolve(process.cwd(), 'out/main/task.js'),
-  ].filter((p): p is string => !!p)
-  const found = candidates.find((p) => existsSync(p))
-  if (!found) {
-    throw new Error(`The worker bundle task.js was not found (looked in ${candidates.join(', ')}); run \`npm run build\` first`)
-  }
-  return found
+  return findBuiltEntry('task.js', import.meta.dirname, process.env.HDMEA_TASK_FILE)
 }
 
 /**

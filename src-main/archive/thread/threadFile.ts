@@ -7,7 +7,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { unpackedPath } from '../../pool/taskPool'
+import { unpackedPath } from '../../../src-worker/builtEntry'
 
 export const ARCHIVE_THREAD_BUNDLE = 'archiveThread.js'
 
