@@ -44,3 +44,12 @@ export const SESSION_INFO_PREFIX = 'pipeline/session_info@'
 
 /** Root attributes the writer sets itself; a value for them in extraRootAttrs is ignored. */
 export const WRITER_ROOT_ATTRS = new Set(['dataset_id', 'created_at', 'hdmea_version', WRITER_VERSION_ATTR, SCHEMA_ATTR])
+
+/** Bytes of the numeric and boolean datasets an archive of `c` holds (a save's progress total). */
+export function contentArrayBytes(c: ArchiveContent): number {
+  const leafBytes = (n: TreeNode): number =>
+    n.kind === 'group' ? [...n.children.values()].reduce((a, ch) => a + leafBytes(ch), 0) : n.kind === 'string' ? 0 : n.data.byteLength
+  let total = leafBytes(c.units) + leafBytes(c.metadata) + leafBytes(c.stimulus)
+  for (const g of c.extraGroups?.values() ?? []) total += leafBytes(g)
+  return total
+}

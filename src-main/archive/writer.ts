@@ -14,6 +14,7 @@ import {
   WRITER_ROOT_ATTRS,
   WRITER_VERSION,
   WRITER_VERSION_ATTR,
+  contentArrayBytes,
 } from './content'
 import { hdf5ErrorText } from '../../src-worker/hdf5/h5wasmModule'
 import { type File, type H5Module, DEFAULT_SLAB_BYTES, STRUCT_DTYPE, attributeHolder, createEmptyAttribute, h5ready, openFile, writeNumericDataset } from './h5'
@@ -25,6 +26,13 @@ export interface WriteOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   /** Aborting stops the write with a CancelledError (the caller removes the partial file). */
   signal?: AbortSignal
+  /** The progress total, when the content's arrays are not all in `content` yet (see valuesOf). */
+  bytesTotal?: number
+  /**
+   * Gives a dataset whose values arrive later their values just before it is written, and returns how
+   * to let them go after (the archive thread's save pulls large arrays one at a time, thread/).
+   */
+  valuesOf?: (leaf: LeafNode) => Promise<(() => void) | undefined>
 }
 
 interface Ctx {
@@ -37,6 +45,7 @@ interface Ctx {
   sinceYield: number
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   signal?: AbortSignal
+  valuesOf?: WriteOptions['valuesOf']
 }
 
 /** Between datasets, after this much data, the event loop gets a turn (progress, IPC, cancel). */
@@ -56,11 +65,12 @@ export async function writeArchive(path: string, content: ArchiveContent, option
     file,
     filePath: path,
     slabBytes: options.slabBytes ?? DEFAULT_SLAB_BYTES,
-    bytesTotal: contentBytes(content),
+    bytesTotal: options.bytesTotal ?? contentArrayBytes(content),
     bytesDone: 0,
     sinceYield: 0,
     onProgress: options.onProgress,
     signal: options.signal,
+    valuesOf: options.valuesOf,
   }
   let failure: unknown = null
   try {
@@ -179,26 +189,24 @@ function createGroup(ctx: Ctx, path: string): void {
 }
 
 async function writeDataset(ctx: Ctx, path: string, leaf: LeafNode): Promise<void> {
-  writeDatasetValue(ctx, path, leaf)
-  for (const [name, attr] of leaf.attrs ?? []) writeAttr(ctx, path, name, attr)
-  if (leaf.kind === 'string') return
-  ctx.bytesDone += leaf.data.byteLength
-  ctx.sinceYield += leaf.data.byteLength
+  const letGo = await ctx.valuesOf?.(leaf)
+  let bytes = 0
+  try {
+    writeDatasetValue(ctx, path, leaf)
+    for (const [name, attr] of leaf.attrs ?? []) writeAttr(ctx, path, name, attr)
+    if (leaf.kind === 'string') return
+    bytes = leaf.data.byteLength
+  } finally {
+    letGo?.()
+  }
+  ctx.bytesDone += bytes
+  ctx.sinceYield += bytes
   if (ctx.sinceYield >= YIELD_EVERY_BYTES) {
     ctx.sinceYield = 0
     ctx.onProgress?.(ctx.bytesDone, ctx.bytesTotal)
     await new Promise<void>((r) => setImmediate(r))
     throwIfAborted(ctx.signal)
   }
-}
-
-/** Bytes of numeric and boolean datasets the content will write (the progress total). */
-function contentBytes(c: ArchiveContent): number {
-  const leafBytes = (n: TreeNode): number =>
-    n.kind === 'group' ? [...n.children.values()].reduce((a, ch) => a + leafBytes(ch), 0) : n.kind === 'string' ? 0 : n.data.byteLength
-  let total = leafBytes(c.units) + leafBytes(c.metadata) + leafBytes(c.stimulus)
-  for (const g of c.extraGroups?.values() ?? []) total += leafBytes(g)
-  return total
 }
 
 function writeDatasetValue(ctx: Ctx, path: string, leaf: LeafNode): void {

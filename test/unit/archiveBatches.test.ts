@@ -4,7 +4,7 @@
 // error round trip of the thread protocol.
 
 import { describe, expect, it } from 'vitest'
-import { ContentAssembler, type ContentBatch, type NodeRecord, contentHeader, encodeContent, packRecords, transferListOf, unpackRecords } from '../../src-main/archive/thread/contentBatches'
+import { type AnyTypedArray, ContentAssembler, type ContentBatch, type NodeRecord, contentHeader, encodeContent, packRecords, slabBatches, transferListOf, unpackRecords } from '../../src-main/archive/thread/contentBatches'
 import { deserializeError, serializeError } from '../../src-main/archive/thread/protocol'
 import { CancelledError, FileAccessError, SessionError } from '../../src-shared/errors'
 import { type GroupNode, type LeafNode, type TreeNode, bool, f32, f64, group, numeric, str, strs } from '../../src-shared/tree'
@@ -148,6 +148,64 @@ describe('content batches', () => {
     expectSameTree(content.units, back.units, 'units')
     expect(used.length).toBeGreaterThan(20)
     expect(used).toEqual([...new Set(used)].sort((a, b) => a - b)) // one buffer per batch, in batch order
+  })
+
+  it('defer large datasets (never attributes or top-level slots): shape only, values sent as slabs when asked, let go after', () => {
+    const big = new Float32Array(700).map((_, i) => i / 7) // 2800 bytes
+    const flags = new Uint8Array(600).map((_, i) => i % 3) // 600 bytes
+    const small = f64([1, 2, 3]) // 24 bytes
+    const bigAttr = f64(new Float64Array(100).fill(4)) // 800 bytes, an attribute: travels in the batches
+    const withAttr = f32(big)
+    withAttr.attrs = new Map([['scale', bigAttr]])
+    const flagsLeaf: LeafNode = { kind: 'bool', shape: [600], data: flags }
+    const content = archiveContent({ units: group({ u: group({ big: withAttr, flags: flagsLeaf, small }) }) })
+    content.extraRootAttrs.set('calibration', f64(new Float64Array(100).fill(2)))
+    const deferred = new Map<number, AnyTypedArray>()
+    const batches = [...encodeContent(content, LIMITS, { deferAtLeast: 500, onDeferred: (node, values) => deferred.set(node, values) })]
+    expect([...deferred.values()]).toEqual([big, flags])
+    expect(batches.some((b) => b.slab)).toBe(false)
+
+    const assembler = new ContentAssembler()
+    let nodes = 0
+    for (const b of batches) {
+      nodes += b.count
+      assembler.add(structuredClone(b, { transfer: transferListOf(b) }))
+    }
+    const back = assembler.finish(contentHeader(content), nodes)
+    const u = back.units.children.get('u') as GroupNode
+    const bigBack = u.children.get('big') as LeafNode & { data: Float32Array }
+    // Until asked for: empty, with its shape, its attributes already there.
+    expect(bigBack.data).toBeInstanceOf(Float32Array)
+    expect(bigBack.data.length).toBe(0)
+    expect(bigBack.shape).toEqual([700])
+    expect(Array.from((bigBack.attrs!.get('scale') as { data: Float64Array }).data)).toEqual(Array.from(bigAttr.data as Float64Array))
+    expect(Array.from((back.extraRootAttrs.get('calibration')!.data as Float64Array))).toEqual(new Array(100).fill(2))
+    expect(assembler.expectValues(u.children.get('small')!)).toBeUndefined()
+
+    // Asked for with room for what follows: both deferred datasets are expected at once, in order.
+    const bigNode = assembler.deferredNode(u.children.get('big')!)!
+    const flagsNode = assembler.deferredNode(u.children.get('flags')!)!
+    expect(assembler.expectValues(u.children.get('big')!, 10_000)).toEqual([bigNode, flagsNode])
+    expect(assembler.expectValues(u.children.get('flags')!, 10_000)).toEqual([])
+    for (const [name, original] of [['big', big], ['flags', flags]] as const) {
+      const leaf = u.children.get(name)!
+      const node = assembler.deferredNode(leaf)!
+      expect(deferred.get(node)).toBe(original)
+      expect(assembler.complete(node)).toBe(false)
+      const slabs = [...slabBatches(node, original, LIMITS.maxBytes)]
+      expect(slabs.length).toBe(Math.ceil(original.byteLength / LIMITS.maxBytes))
+      for (const slab of slabs) assembler.add(structuredClone(slab, { transfer: transferListOf(slab) }))
+      expect(assembler.complete(node)).toBe(true)
+      const values = (leaf as { data: Float32Array | Uint8Array }).data
+      expect(values.constructor).toBe(original.constructor)
+      expect(Array.from(values)).toEqual(Array.from(original))
+      assembler.letGo(leaf)
+      expect((leaf as { data: AnyTypedArray }).data.length).toBe(0)
+    }
+    // Without room ahead, only the dataset itself.
+    expect(assembler.expectValues(u.children.get('big')!)).toEqual([bigNode])
+    // The sender's arrays are untouched.
+    expect(big.length).toBe(700)
   })
 
   it('hand over arrays that own their buffer only when asked, without copying them', () => {

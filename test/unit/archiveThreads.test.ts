@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ArchiveThreads } from '../../src-main/archive/thread/archiveThreads'
+import { ArchiveThreads, DEFER_AT_LEAST_BYTES } from '../../src-main/archive/thread/archiveThreads'
 import { CancelledError } from '../../src-shared/errors'
-import { f64, group } from '../../src-shared/tree'
+import { type GroupNode, f64, group, numeric } from '../../src-shared/tree'
 import { archiveContent } from '../fixtures/archive/content'
 
 const dir = mkdtempSync(join(tmpdir(), 'archive-threads-'))
@@ -36,6 +36,35 @@ await import(${JSON.stringify(entry)})
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 20))
 }
+
+describe('a save through an archive thread', () => {
+  it('writes datasets above DEFER_AT_LEAST_BYTES, pulled one at a time, with every value, beside small ones', async () => {
+    const threads = new ArchiveThreads()
+    try {
+      const n = DEFER_AT_LEAST_BYTES / 8 + 1000 // above the limit as float64
+      const a = new Float64Array(n).map((_, i) => Math.sin(i) * 1e3)
+      const b = new Int32Array(DEFER_AT_LEAST_BYTES / 4 + 17).map((_, i) => i * 7 - 50_000)
+      const content = archiveContent({
+        units: group({ unit_001: group({ trace: f64(a), counts: numeric('int32', b), spike_times: f64([0.5, 1.5]) }), unit_002: group({ trace: f64(a.slice(0, 10)) }) }),
+      })
+      const progress: Array<[number, number]> = []
+      const path = join(dir, 'deferred.h5')
+      await threads.write(path, content, { onProgress: (done, total) => progress.push([done, total]) })
+      const back = await threads.read(path)
+      const u1 = back.units.children.get('unit_001') as GroupNode
+      expect(Array.from((u1.children.get('trace') as { data: Float64Array }).data)).toEqual(Array.from(a))
+      expect(Array.from((u1.children.get('counts') as { data: Int32Array }).data)).toEqual(Array.from(b))
+      expect(Array.from((u1.children.get('spike_times') as { data: Float64Array }).data)).toEqual([0.5, 1.5])
+      // The progress total counts the deferred arrays although the thread had only their shapes.
+      const total = a.byteLength + b.byteLength + 16 + 80
+      expect(progress.at(-1)).toEqual([total, total])
+      // The session's arrays are untouched.
+      expect(a.length).toBe(n)
+    } finally {
+      await threads.close()
+    }
+  })
+})
 
 describe('a thread stuck in a blocking call', () => {
   it('cancel rejects at once, without waiting for it, and the next job runs on a fresh thread', async () => {

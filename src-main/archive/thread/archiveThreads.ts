@@ -14,12 +14,19 @@
 
 import { Worker } from 'node:worker_threads'
 import { CancelledError } from '../../../src-shared/errors'
-import type { ArchiveContent } from '../content'
+import { type ArchiveContent, contentArrayBytes } from '../content'
 import { AckWindow, BATCH_WINDOW, sendBatches } from './batchStream'
-import { type BatchLimits, type BufferFor, ContentAssembler, DEFAULT_BATCH_LIMITS, contentHeader, encodeContent } from './contentBatches'
+import { type AnyTypedArray, type BatchLimits, type BufferFor, type ContentBatch, ContentAssembler, DEFAULT_BATCH_LIMITS, contentHeader, encodeContent, slabBatches } from './contentBatches'
 import { type FromThread, type ToThread, deserializeError } from './protocol'
 import { findArchiveThreadScript } from './threadFile'
 import { leaveBehind } from '../../../src-worker/threadsLeftBehind'
+
+/**
+ * A save sends datasets of at least this many bytes only when the thread asks for them as it writes
+ * them, so the thread never holds a second copy of the session's large arrays; smaller ones (most of an
+ * object-heavy archive) travel in the batches, where a request each would cost more than the copy.
+ */
+export const DEFER_AT_LEAST_BYTES = 256 * 1024
 
 /** How long a cancelled thread may take to stop on its own (closing its file) before it is terminated. */
 export const CANCEL_GRACE_MS = 2000
@@ -156,7 +163,10 @@ export class ArchiveThreads {
 
   async write(path: string, content: ArchiveContent, options: ArchiveWriteOptions = {}): Promise<void> {
     await this.run<void>(options.signal, (thread, id, job) => {
-      const acks = new AckWindow()
+      // The window of the batches on their way: the content's, then each pulled dataset's in turn.
+      let acks = new AckWindow()
+      // Large datasets go only as their shape; the thread asks for each one's values as it writes it.
+      const deferred = new Map<number, AnyTypedArray>()
       job.onMessage = (msg) => {
         switch (msg.type) {
           case 'progress':
@@ -165,6 +175,33 @@ export class ArchiveThreads {
           case 'ack':
             acks.ack(msg.seq)
             return
+          case 'pull': {
+            const wanted: Array<[number, AnyTypedArray]> = []
+            for (const node of msg.nodes) {
+              const values = deferred.get(node)
+              if (!values) {
+                job.fail(new Error(`archive transfer: the thread asked for node ${node}, which was not deferred`), false)
+                return
+              }
+              deferred.delete(node)
+              wanted.push([node, values])
+            }
+            // The pulls come one after another: the previous one's batches are all acknowledged by now.
+            acks = new AckWindow()
+            const post = (seq: number, batch: ContentBatch, transfer: ArrayBuffer[]) => thread.post({ type: 'batch', id, seq, batch }, transfer)
+            const maxBytes = this.limits.maxBytes
+            function* slabs() {
+              let index = 0
+              for (const [node, values] of wanted) {
+                for (const slab of slabBatches(node, values, maxBytes, bufferFor, index)) {
+                  index++
+                  yield slab
+                }
+              }
+            }
+            sendBatches(slabs(), post, acks, options.signal).catch((err: unknown) => job.fail(err as Error))
+            return
+          }
           case 'done':
             job.succeed(undefined)
             return
@@ -174,14 +211,15 @@ export class ArchiveThreads {
         }
       }
       job.onEnd = (err) => acks.fail(err)
-      thread.post({ type: 'write', id, path, options: { slabBytes: options.slabBytes } })
+      thread.post({ type: 'write', id, path, options: { slabBytes: options.slabBytes, bytesTotal: contentArrayBytes(content) } })
       const header = contentHeader(content)
       // The session keeps its arrays: copied into the batches, never handed over. The copies go into
       // BATCH_WINDOW shared buffers used in turn (a batch's buffer is reused once it is acknowledged), so
       // the main thread allocates nothing per batch.
       const slots: Array<SharedArrayBuffer | undefined> = []
       const bufferFor: BufferFor = (index, bytes) => new Uint8Array((slots[index % BATCH_WINDOW] ??= new SharedArrayBuffer(this.limits.maxBytes)), 0, bytes)
-      sendBatches(encodeContent(content, this.limits, { bufferFor }), (seq, batch, transfer) => thread.post({ type: 'batch', id, seq, batch }, transfer), acks, options.signal).then(
+      const batches = encodeContent(content, this.limits, { bufferFor, deferAtLeast: DEFER_AT_LEAST_BYTES, onDeferred: (node, values) => deferred.set(node, values) })
+      sendBatches(batches, (seq, batch, transfer) => thread.post({ type: 'batch', id, seq, batch }, transfer), acks, options.signal).then(
         (nodes) => {
           if (!job.settled) thread.post({ type: 'end', id, header, nodes })
         },

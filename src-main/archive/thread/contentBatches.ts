@@ -13,9 +13,8 @@
 //  * the bytes of a batch go into a buffer the sender chooses (`bufferFor`): by default a new one,
 //    transferred; a writer reuses a few SharedArrayBuffers instead, so a 1 GB save allocates nothing
 //    per batch on the main thread (no garbage, no collector pauses there);
-//  * the bytes of a batch go into a buffer the sender chooses (`bufferFor`): by default a new one,
-//    transferred; a writer reuses a few SharedArrayBuffers instead, so a 1 GB save allocates nothing
-//    per batch on the main thread (no garbage, no collector pauses there);
+//  * with `deferAtLeast`, a save's large datasets travel as their shape alone; the archive thread asks
+//    for each one's values as it writes it (slabBatches), so it never holds a second copy of the session;
 //  * with `handOver`, arrays that own their whole buffer are handed over as that buffer (transferred,
 //    no copy); the sender must not use them afterwards (the archive thread's freshly read arrays).
 // Nodes are numbered in the order sent, depth first, each naming its parent by number, so the receiver
@@ -52,7 +51,7 @@ const ARRAY_TYPES = {
 } as const
 type ArrayTypeName = keyof typeof ARRAY_TYPES
 const ARRAY_TYPE_NAMES = Object.keys(ARRAY_TYPES) as ArrayTypeName[]
-type AnyTypedArray = InstanceType<(typeof ARRAY_TYPES)[ArrayTypeName]>
+export type AnyTypedArray = InstanceType<(typeof ARRAY_TYPES)[ArrayTypeName]>
 
 /** Where a leaf's values travel. */
 export type DataRef =
@@ -62,6 +61,8 @@ export type DataRef =
   | { in: 'buffer'; type: ArrayTypeName; index: number }
   /** `length` values, sent in the slab batches that follow. */
   | { in: 'slabs'; type: ArrayTypeName; length: number }
+  /** `length` values, sent later as slab batches when the receiver asks for them (a save's large arrays). */
+  | { in: 'deferred'; type: ArrayTypeName; length: number }
   /** Not a typed array (a caller's mistake the writer reports): sent as it is. */
   | { in: 'inline'; value: unknown }
 
@@ -113,7 +114,7 @@ const KIND_CODES = ['group', 'numeric', 'bool', 'string'] as const
 const ATTR_FLAG = 8
 const DTYPE_CODES = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64']
 const UNKNOWN_DTYPE = 255
-const WHERE_CODES = ['none', 'packed', 'buffer', 'slabs', 'inline'] as const
+const WHERE_CODES = ['none', 'packed', 'buffer', 'slabs', 'inline', 'deferred'] as const
 
 export function packRecords(records: NodeRecord[]): RecordColumns {
   const n = records.length
@@ -191,6 +192,7 @@ export function unpackRecords(c: RecordColumns): NodeRecord[] {
         if (where === 'packed') data = { in: 'packed', type, offset: a, bytes: c.nums[2 * i + 1] }
         else if (where === 'buffer') data = { in: 'buffer', type, index: a }
         else if (where === 'slabs') data = { in: 'slabs', type, length: a }
+        else if (where === 'deferred') data = { in: 'deferred', type, length: a }
         else throw new Error(`archive transfer: node data of unknown kind ${c.codes[4 * i + 3]}`)
       }
       if (kind === 'numeric') {
@@ -291,7 +293,14 @@ interface Pending {
 export function* encodeContent(
   content: ArchiveContent,
   limits: BatchLimits = DEFAULT_BATCH_LIMITS,
-  opts: { handOver?: boolean; bufferFor?: BufferFor } = {},
+  opts: {
+    handOver?: boolean
+    bufferFor?: BufferFor
+    /** Datasets (not attributes) with at least this many bytes of values are sent only when asked for (slabBatches). */
+    deferAtLeast?: number
+    /** Told the number of each deferred node and its values. */
+    onDeferred?: (node: number, values: AnyTypedArray) => void
+  } = {},
 ): Generator<ContentBatch> {
   const bufferFor = opts.bufferFor ?? newBuffer
   let index = 0 // number of the batch being made
@@ -352,7 +361,10 @@ export function* encodeContent(
         ref = { in: 'inline', value: data }
       } else {
         const array = data as AnyTypedArray
-        if (opts.handOver && array.byteLength >= HAND_OVER_MIN_BYTES && ownsWholeBuffer(array)) {
+        if (opts.deferAtLeast !== undefined && !item.attr && item.parent !== -1 && array.byteLength >= opts.deferAtLeast) {
+          ref = { in: 'deferred', type, length: array.length }
+          opts.onDeferred?.(number, array)
+        } else if (opts.handOver && array.byteLength >= HAND_OVER_MIN_BYTES && ownsWholeBuffer(array)) {
           batch.buffers ??= []
           ref = { in: 'buffer', type, index: batch.buffers.length }
           batch.buffers.push(array.buffer as ArrayBuffer)
@@ -375,13 +387,9 @@ export function* encodeContent(
 
     if (slabsOf) {
       yield seal()
-      const perSlab = Math.max(1, Math.floor(maxBytes / slabsOf.BYTES_PER_ELEMENT))
-      for (let offset = 0; offset < slabsOf.length; offset += perSlab) {
-        const count = Math.min(perSlab, slabsOf.length - offset)
-        const bpe = slabsOf.BYTES_PER_ELEMENT
-        const data = bufferFor(index++, count * bpe)
-        data.set(new Uint8Array(slabsOf.buffer, slabsOf.byteOffset + offset * bpe, count * bpe))
-        yield { first: batch.first, count: 0, slab: { node: number, offset, data } }
+      for (const slab of slabBatches(number, slabsOf, maxBytes, bufferFor, index, batch.first)) {
+        index++
+        yield slab
       }
     } else if (batch.records.length >= maxNodes) {
       yield seal()
@@ -401,12 +409,35 @@ export function* encodeContent(
   if (batch.records.length > 0) yield seal()
 }
 
+/**
+ * The values of node `node` as slab batches of at most `maxBytes`, each copied into the buffer
+ * `bufferFor` gives for batch number `firstIndex`, `firstIndex + 1`, ... (`first`: the record number
+ * the slabs travel under; the receiver goes by `slab.node`).
+ */
+export function* slabBatches(node: number, values: AnyTypedArray, maxBytes: number, bufferFor: BufferFor = newBuffer, firstIndex = 0, first = 0): Generator<ContentBatch> {
+  const bpe = values.BYTES_PER_ELEMENT
+  const perSlab = Math.max(1, Math.floor(maxBytes / bpe))
+  let index = firstIndex
+  for (let offset = 0; offset < values.length; offset += perSlab) {
+    const count = Math.min(perSlab, values.length - offset)
+    const data = bufferFor(index++, count * bpe)
+    data.set(new Uint8Array(values.buffer, values.byteOffset + offset * bpe, count * bpe))
+    yield { first, count: 0, slab: { node, offset, data } }
+  }
+}
+
 /** Puts the batches of encodeContent together again, in the order they were made. */
 export class ContentAssembler {
   private readonly nodes: TreeNode[] = []
   private readonly slots = new Map<string, TreeNode>()
   /** Large arrays still waiting for slabs: node number -> values still missing. */
   private readonly missing = new Map<number, number>()
+  /** Deferred datasets: the leaf -> its node number and where its values will come from. */
+  private readonly deferred = new Map<TreeNode, { node: number; type: ArrayTypeName; length: number; order: number }>()
+  /** The deferred leaves in the order sent (the order a writer walks the tree in). */
+  private readonly deferredInOrder: TreeNode[] = []
+  /** Deferred nodes whose values were asked for (expectValues) and not let go yet. */
+  private readonly expected = new Set<number>()
 
   /** Nodes received so far. */
   get count(): number {
@@ -430,6 +461,11 @@ export class ContentAssembler {
     const number = this.nodes.length
     const node = this.materialise(record.body, batch, number)
     this.nodes.push(node)
+    if (record.body.kind !== 'group' && record.body.kind !== 'string' && record.body.data.in === 'deferred') {
+      const { type, length } = record.body.data
+      this.deferred.set(node, { node: number, type, length, order: this.deferredInOrder.length })
+      this.deferredInOrder.push(node)
+    }
     if (record.parent === -1) {
       this.slots.set(record.name, node)
       return
@@ -481,6 +517,9 @@ export class ContentAssembler {
       case 'slabs':
         if (ref.length > 0) this.missing.set(number, ref.length)
         return new Type(ref.length)
+      case 'deferred':
+        // Empty until the writer asks for the values (expectValues), and emptied again after (letGo).
+        return new Type(0)
     }
   }
 
@@ -498,6 +537,52 @@ export class ContentAssembler {
     const still = left - part.byteLength / array.BYTES_PER_ELEMENT
     if (still > 0) this.missing.set(slab.node, still)
     else this.missing.delete(slab.node)
+  }
+
+  /**
+   * Makes room for the values of the deferred dataset `leaf` and of the deferred datasets that follow it,
+   * up to `aheadBytes` in all (at least `leaf`'s), unless already done; their values then arrive as slab
+   * batches (add). Returns the node numbers newly expected (to ask the sender for), or undefined when
+   * `leaf` is not deferred.
+   */
+  expectValues(leaf: TreeNode, aheadBytes = 0): number[] | undefined {
+    const first = this.deferred.get(leaf)
+    if (!first) return undefined
+    if (this.expected.has(first.node)) return []
+    const out: number[] = []
+    let bytes = 0
+    for (let i = first.order; i < this.deferredInOrder.length; i++) {
+      const next = this.deferredInOrder[i]
+      const d = this.deferred.get(next)!
+      const size = d.length * ARRAY_TYPES[d.type].BYTES_PER_ELEMENT
+      if (out.length > 0 && bytes + size > aheadBytes) break
+      if (this.expected.has(d.node)) continue
+      ;(next as { data: unknown }).data = new ARRAY_TYPES[d.type](d.length)
+      if (d.length > 0) this.missing.set(d.node, d.length)
+      this.expected.add(d.node)
+      out.push(d.node)
+      bytes += size
+    }
+    return out
+  }
+
+  /** The node number of the deferred dataset `leaf` (undefined if it is not deferred). */
+  deferredNode(leaf: TreeNode): number | undefined {
+    return this.deferred.get(leaf)?.node
+  }
+
+  /** Whether every value of node `node` has arrived. */
+  complete(node: number): boolean {
+    return !this.missing.has(node)
+  }
+
+  /** Empties a deferred dataset again once it was written (its values are the sender's to keep). */
+  letGo(leaf: TreeNode): void {
+    const d = this.deferred.get(leaf)
+    if (!d) return
+    this.missing.delete(d.node)
+    this.expected.delete(d.node)
+    ;(leaf as { data: unknown }).data = new ARRAY_TYPES[d.type](0)
   }
 
   /** The whole content; `expectedNodes` (from the sender) guards against a lost batch. */

@@ -13,6 +13,8 @@ import type { ContentBatch, ContentHeader } from './contentBatches'
 
 export interface ThreadWriteOptions {
   slabBytes?: number
+  /** The save's progress total (its large arrays reach the thread only as it writes them). */
+  bytesTotal?: number
 }
 
 export type ToThread =
@@ -28,6 +30,8 @@ export type FromThread =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'batch'; id: number; seq: number; batch: ContentBatch }
   | { type: 'ack'; id: number; seq: number }
+  /** A save's thread asks for the values of deferred nodes `nodes` (sent back as slab batches, in order). */
+  | { type: 'pull'; id: number; nodes: number[] }
   | { type: 'done'; id: number; header?: ContentHeader; nodes?: number }
   | { type: 'failed'; id: number; error: SerializedError }
 

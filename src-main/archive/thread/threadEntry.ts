@@ -20,6 +20,12 @@ interface Job {
   acks: AckWindow
   /** A write: the content arriving, and where and how to write it. */
   write?: { path: string; options: ThreadWriteOptions; assembler: ContentAssembler }
+  /** A write under way: where the values of its deferred datasets arrive (asked for with a 'pull'). */
+  writing?: ContentAssembler
+  /** The write waiting for the values of one deferred dataset. */
+  pulling?: { node: number; resolve: () => void; reject: (err: Error) => void }
+  /** Why the deferred values of the write under way cannot be trusted (a bad slab batch). */
+  broken?: Error
 }
 
 /** Serves the main thread's requests on `port`. */
@@ -50,9 +56,35 @@ export function serveArchiveRequests(port: MessagePort): void {
   const runWrite = async (j: Job, header: Parameters<typeof ContentAssembler.prototype.finish>[0], nodes: number) => {
     try {
       const w = j.write!
-      const content = w.assembler.finish(header, nodes)
+      const assembler = w.assembler
+      const content = assembler.finish(header, nodes)
       j.write = undefined
-      await writeArchive(w.path, content, { slabBytes: w.options.slabBytes, onProgress: progress(j.id), signal: j.controller.signal })
+      j.writing = assembler
+      // A large dataset's values are asked for as the writer reaches it (with those of the next ones, up
+      // to PULL_AHEAD_BYTES, so a session of many mid-sized datasets is not one round trip each) and
+      // let go once written.
+      const valuesOf = async (leaf: Parameters<ContentAssembler['letGo']>[0]) => {
+        if (j.broken) throw j.broken
+        const nodes = assembler.expectValues(leaf, PULL_AHEAD_BYTES)
+        if (nodes === undefined) return undefined
+        const node = assembler.deferredNode(leaf)!
+        if (nodes.length > 0) post({ type: 'pull', id: j.id, nodes })
+        if (!assembler.complete(node) || j.broken) {
+          await new Promise<void>((resolve, reject) => {
+            j.pulling = { node, resolve, reject }
+            if (j.broken) reject(j.broken)
+            else if (j.controller.signal.aborted) reject(new CancelledError())
+          }).finally(() => (j.pulling = undefined))
+        }
+        return () => assembler.letGo(leaf)
+      }
+      await writeArchive(w.path, content, {
+        slabBytes: w.options.slabBytes,
+        bytesTotal: w.options.bytesTotal,
+        onProgress: progress(j.id),
+        signal: j.controller.signal,
+        valuesOf,
+      })
       post({ type: 'done', id: j.id })
     } catch (err) {
       fail(j.id, err)
@@ -76,16 +108,25 @@ export function serveArchiveRequests(port: MessagePort): void {
         return
       }
       case 'batch': {
-        if (job?.id !== msg.id || !job.write) return
+        if (job?.id !== msg.id) return
+        const assembler = job.write?.assembler ?? job.writing
+        if (!assembler) return
         try {
-          job.write.assembler.add(msg.batch)
+          assembler.add(msg.batch)
         } catch (err) {
+          if (job.writing) {
+            // The write under way fails with it, now if it waits for these values, else at its next pull.
+            job.broken = err as Error
+            job.pulling?.reject(job.broken)
+            return
+          }
           const j = job
           job = null
           fail(j.id, err)
           return
         }
         post({ type: 'ack', id: msg.id, seq: msg.seq })
+        if (job.pulling && assembler.complete(job.pulling.node)) job.pulling.resolve()
         return
       }
       case 'end':
@@ -99,6 +140,7 @@ export function serveArchiveRequests(port: MessagePort): void {
           const j = job
           j.controller.abort()
           j.acks.fail(new CancelledError())
+          j.pulling?.reject(new CancelledError())
           if (j.write) {
             // Still receiving the content: nothing was written yet.
             job = null
@@ -114,6 +156,9 @@ export function serveArchiveRequests(port: MessagePort): void {
     (err: unknown) => fail(-1, err),
   )
 }
+
+/** Bytes of deferred datasets a save asks for at once (the thread holds at most this much beyond the largest one). */
+const PULL_AHEAD_BYTES = 32 * 1024 * 1024
 
 /** How much lower than the process this thread runs (Linux niceness): the UI thread wins a busy CPU. */
 const NICER_BY = 5
