@@ -2,7 +2,7 @@
 // for tasks that ended without finishing (time limit, memory, lost). squeue and sacct are stand-in
 // scripts on PATH that print what SLURM would, so the real parsing is exercised.
 
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import type { BatchItem, QueueFile, SlurmEngineInfo } from '../../src-shared/bat
 import { clusterItems } from '../../src-main/batch/slurm/clusterView'
 import { writeItemState } from '../../src-main/batch/slurm/itemStateFile'
 import { mapPath, parsePathMapRule } from '../../src-main/batch/slurm/pathMap'
+import { batchItem, slurmStandIns } from '../fixtures/batch'
 
 let root = ''
 const savedPath = process.env.PATH
@@ -17,12 +18,11 @@ const savedPath = process.env.PATH
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cluster-view-'))
   const bin = join(root, 'bin')
-  await mkdir(bin)
   // squeue as SLURM prints `-r --states=all -o %i|%T|%r|%N` for job 41: task 3 is forgotten (MinJobAge).
-  await writeFile(join(bin, 'squeue'), '#!/bin/sh\nprintf "41_0|OUT_OF_MEMORY|OutOfMemory|node7\\n41_1|TIMEOUT|TimeLimit|node7\\n41_2|PENDING|Resources|\\n41_4|RUNNING|None|node8\\n"\n')
-  await writeFile(join(bin, 'sacct'), '#!/bin/sh\necho "Slurm accounting storage is disabled" >&2\nexit 1\n')
-  await chmod(join(bin, 'squeue'), 0o755)
-  await chmod(join(bin, 'sacct'), 0o755)
+  await slurmStandIns(bin, {
+    squeue: 'printf "41_0|OUT_OF_MEMORY|OutOfMemory|node7\\n41_1|TIMEOUT|TimeLimit|node7\\n41_2|PENDING|Resources|\\n41_4|RUNNING|None|node8\\n"\n',
+    sacct: 'echo "Slurm accounting storage is disabled" >&2\nexit 1\n',
+  })
   process.env.PATH = `${bin}:${savedPath}`
 })
 
@@ -31,29 +31,9 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
+/** Items of this test have been started once (attempts 1). */
 function item(id: string, state: BatchItem['state'], extra: Partial<BatchItem> = {}): BatchItem {
-  return {
-    id,
-    datasetId: id,
-    cmcrPath: `/data/${id}.cmcr`,
-    cmtrPath: `/data/${id}-.cmtr`,
-    origin: 'test',
-    outputPath: join(root, 'out', `${id}.h5`),
-    state,
-    progress: null,
-    completedSteps: [],
-    error: null,
-    note: null,
-    attempts: 1,
-    addedAt: '',
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    elapsedS: 0,
-    etaS: null,
-    crashes: 0,
-    cluster: null,
-    ...extra,
-  }
+  return batchItem(id, state, join(root, 'out'), { attempts: 1, startedAt: new Date().toISOString(), ...extra })
 }
 
 it('reports tasks SLURM killed with its reason, pending ones as queued, and lost ones as failed', async () => {

@@ -1,7 +1,7 @@
 // The desktop's Batch view on an output folder a SLURM cluster fills: opened read-only, items merged
 // from the tasks' state files, refreshed by polling, each item's log readable, actions refused.
 
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
@@ -10,6 +10,7 @@ import { BatchController } from '../../src-main/batch/controller'
 import { validateRecipe } from '../../src-main/batch/recipe'
 import { writeItemState } from '../../src-main/batch/slurm/itemStateFile'
 import { logPath, queuePath } from '../../src-main/batch/store'
+import { batchItem, slurmStandIns } from '../fixtures/batch'
 import type { StepDefinition } from '../../src-main/steps/framework'
 
 const load: StepDefinition<Record<string, never>> = {
@@ -28,11 +29,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cluster-watch-'))
   // A PC: squeue cannot reach a controller, so only the state files count.
   const bin = join(root, 'bin')
-  await mkdir(bin)
-  await writeFile(join(bin, 'squeue'), '#!/bin/sh\necho "squeue: error: Unable to contact slurm controller" >&2\nexit 1\n')
-  await writeFile(join(bin, 'sacct'), '#!/bin/sh\nexit 1\n')
-  await chmod(join(bin, 'squeue'), 0o755)
-  await chmod(join(bin, 'sacct'), 0o755)
+  await slurmStandIns(bin, { squeue: 'echo "squeue: error: Unable to contact slurm controller" >&2\nexit 1\n', sacct: 'exit 1\n' })
   process.env.PATH = `${bin}:${savedPath}`
 })
 
@@ -42,28 +39,7 @@ afterAll(async () => {
 })
 
 function item(id: string, state: BatchItem['state'], extra: Partial<BatchItem> = {}): BatchItem {
-  return {
-    id,
-    datasetId: id,
-    cmcrPath: `/data/${id}.cmcr`,
-    cmtrPath: `/data/${id}-.cmtr`,
-    origin: 'test',
-    outputPath: join(root, 'out', `${id}.h5`),
-    state,
-    progress: null,
-    completedSteps: [],
-    error: null,
-    note: null,
-    attempts: 0,
-    addedAt: '',
-    startedAt: null,
-    finishedAt: null,
-    elapsedS: 0,
-    etaS: null,
-    crashes: 0,
-    cluster: null,
-    ...extra,
-  }
+  return batchItem(id, state, join(root, 'out'), extra)
 }
 
 it('watches a SLURM batch read-only: merged states, live changes, logs; actions are refused', async () => {
