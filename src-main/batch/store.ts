@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigurationError, FileAccessError } from '../../src-shared/errors'
 import { writeTextAtomically } from '../files/atomicWrite'
+import { readTextIfPresent } from '../files/readText'
 import { batchTempPath } from './tempFiles'
 import { QUEUE_FORMAT, QUEUE_VERSION, type BatchItem, type ItemState, type QueueFile } from '../../src-shared/batchModel'
 import { describeIssue, queueFileSchema, type ParsedQueueItem } from './queueSchema'
@@ -37,13 +38,8 @@ export async function writeQueueFile(content: QueueFile): Promise<void> {
 /** The saved queue of an output folder, or null when the folder has none. */
 export async function readQueueFile(outputDir: string, steps: readonly StepDefinition<any>[]): Promise<QueueFile | null> {
   const path = queuePath(outputDir)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw new FileAccessError('FILE_LOCKED', `Cannot read the batch queue ${path}: ${(err as Error).message}`, { path, cause: err })
-  }
+  const text = await readTextIfPresent(path, 'the batch queue')
+  if (text === null) return null
   const damaged = (why: string): never => {
     throw new FileAccessError(
       'FILE_CORRUPT',

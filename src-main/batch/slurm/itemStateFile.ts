@@ -2,11 +2,12 @@
 // running that item (and by the submitter before it submits the item, when no task of it is active),
 // always by atomic rename. The queue view merges these files over queue.json.
 
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FileAccessError } from '../../../src-shared/errors'
 import type { BatchItem } from '../../../src-shared/batchModel'
 import { writeTextAtomically } from '../../files/atomicWrite'
+import { readTextIfPresent } from '../../files/readText'
 import { batchTempPath } from '../tempFiles'
 import { describeIssue, itemStateSchema, type ParsedItemState } from '../queueSchema'
 import { batchDir } from '../store'
@@ -44,13 +45,8 @@ export async function writeItemState(outputDir: string, item: BatchItem): Promis
 /** The item's state file, or null when its task has not written one. */
 export async function readItemState(outputDir: string, id: string): Promise<ParsedItemState | null> {
   const path = itemStatePath(outputDir, id)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw new FileAccessError('FILE_LOCKED', `Cannot read the item state ${path}: ${(err as Error).message}`, { path, cause: err })
-  }
+  const text = await readTextIfPresent(path, 'the item state')
+  if (text === null) return null
   let raw: unknown
   try {
     raw = JSON.parse(text)
