@@ -11,7 +11,7 @@
 // so the abandoned thread's call returns and the thread ends, leaving no handle on the archive.
 
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,6 +21,8 @@ import { createSession } from '../../src-main/session/session'
 import { STEPS } from '../../src-main/steps/index'
 import { WorkbenchService } from '../../src-main/workbench/service'
 import { group, str } from '../../src-shared/tree'
+import { answerFifo, untilStuckOnFifo } from '../fixtures/fifo'
+import { webApi } from '../fixtures/webApi'
 
 const PYTHON = '/usr/bin/python3'
 const MAX_ROUND_TRIP_MS = 100
@@ -32,6 +34,7 @@ let hung: string
 let good: string
 let host: WebHost
 let service: WorkbenchService
+let api: ReturnType<typeof webApi>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -60,53 +63,15 @@ beforeAll(async () => {
   good = await s.save(join(dir, 'reachable.h5'))
   service = new WorkbenchService({ transport: 'web', workdir: dir, steps: STEPS })
   host = await startWebHost({ service })
+  api = webApi(host)
 }, 120_000)
 
 afterAll(async () => {
-  if (fifo) releaseFifo()
+  if (fifo) answerFifo(fifo)
   await host?.close()
   await service?.close()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function api(name: string, params: unknown = {}): Promise<{ ok: boolean; result?: any; error?: { code: string; message: string } }> {
-  const res = await fetch(`http://127.0.0.1:${host.port}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-workbench-token': host.token },
-    body: JSON.stringify(params),
-  })
-  return (await res.json()) as { ok: boolean; result?: any; error?: { code: string; message: string } }
-}
-
-/** Threads of this process waiting in the kernel for a FIFO's other end (Linux /proc); null if not shown. */
-function threadsWaitingOnFifo(): number | null {
-  let shown = false
-  let n = 0
-  for (const tid of readdirSync('/proc/self/task')) {
-    let wchan = ''
-    try {
-      wchan = readFileSync(`/proc/self/task/${tid}/wchan`, 'utf8').trim()
-    } catch {
-      continue
-    }
-    if (wchan && wchan !== '0') shown = true
-    if (wchan === 'wait_for_partner') n++
-  }
-  return shown ? n : null
-}
-
-async function untilStuck(): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const n = threadsWaitingOnFifo()
-    if (n === null) {
-      await sleep(500) // /proc does not say: give the read a moment to get there
-      return
-    }
-    if (n > 0) return
-    await sleep(50)
-  }
-  throw new Error('no thread waited on the FIFO within 60 s')
-}
 
 /** Descriptors of this process open on `path` (Linux /proc). */
 function handlesOn(path: string): number {
@@ -121,19 +86,11 @@ function handlesOn(path: string): number {
   return n
 }
 
-function releaseFifo(): void {
-  try {
-    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
-  } catch {
-    // ENXIO: nobody waits on it
-  }
-}
-
 describe('an archive on a share that never answers', () => {
   it('the backend answers within 100 ms while the resume waits, Cancel ends it, the next resume works', async () => {
     expect((await api('session.resume', { path: good })).result?.datasetId).toBe('reachable')
     const resuming = api('session.resume', { path: hung })
-    await untilStuck()
+    await untilStuckOnFifo()
 
     const trips: number[] = []
     for (let i = 0; i < PROBES; i++) {
@@ -163,7 +120,7 @@ describe('an archive on a share that never answers', () => {
     await sleep(CANCEL_GRACE_MS + 1000)
     expect(handlesOn(hung)).toBeGreaterThan(0)
     for (let i = 0; i < 600 && handlesOn(hung) > 0; i++) {
-      releaseFifo()
+      answerFifo(fifo)
       await sleep(50)
     }
     expect(handlesOn(hung)).toBe(0)

@@ -14,7 +14,7 @@
 // on its own, in this process: stuck opening the .cmcr, it must leave the main thread's event loop free
 // and let Cancel end the run at once.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,6 +25,7 @@ import { CancelledError } from '../../src-shared/errors'
 import { computeEimageSta } from '../../src-worker/eimage/engine'
 import type { SensorInfo } from '../../src-worker/mcs/cmcrReader'
 import { generateRecording } from '../../src-worker/synthetic/generator'
+import { answerFifo, threadsWaitingOnFifo, untilStuckOnFifo } from '../fixtures/fifo'
 
 const WEB_JS = resolve(import.meta.dirname, '../../out/main/web.js')
 const PYTHON = '/usr/bin/python3'
@@ -62,37 +63,6 @@ async function request<T>(name: string, params: unknown = {}, host: { base: stri
   return body.result as T
 }
 
-/** Threads of the host waiting in the kernel for a FIFO's other end (Linux /proc); null if not shown. */
-function threadsWaitingOnFifo(pid: number): number | null {
-  let shown = false
-  let n = 0
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let wchan = ''
-    try {
-      wchan = readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8').trim()
-    } catch {
-      continue // the thread ended meanwhile
-    }
-    if (wchan && wchan !== '0') shown = true
-    if (wchan === 'wait_for_partner') n++
-  }
-  return shown ? n : null
-}
-
-/** Waits until a thread of process `pid` is stuck opening a FIFO (or, where /proc does not say, a moment). */
-async function untilStuck(pid: number): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const n = threadsWaitingOnFifo(pid)
-    if (n === null) {
-      await sleep(500)
-      return
-    }
-    if (n > 0) return
-    await sleep(50)
-  }
-  throw new Error(`no thread of process ${pid} waited on the FIFO within 60 s`)
-}
-
 /** Cheap requests every ~20 ms for PROBE_MS; the round trip of each (REQUEST_TIMEOUT_MS if unanswered). */
 async function probeRoundTrips(): Promise<number[]> {
   const trips: number[] = []
@@ -118,13 +88,7 @@ async function finishedEvent(jobId: string): Promise<JobFinished> {
 /** Gives every thread of `pid` waiting on the FIFOs a writer that closes at once: they read end-of-file. */
 async function releaseFifos(fifos: string[], pid: number | undefined): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    for (const fifo of fifos) {
-      try {
-        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
-      } catch {
-        // ENXIO: nobody has it open for reading right now
-      }
-    }
+    for (const fifo of fifos) answerFifo(fifo)
     if (pid === undefined || (pid === child?.pid && child.exitCode !== null) || threadsWaitingOnFifo(pid) === 0) return
     await sleep(50)
   }
@@ -220,7 +184,7 @@ afterAll(async () => {
  */
 async function answersWhileStuckAndCancels(stepId: string, params: Record<string, unknown>, before: SessionSnapshot): Promise<string> {
   const job = await request<JobInfo>('step.run', { stepId, params })
-  await untilStuck(child.pid!)
+  await untilStuckOnFifo(child.pid!)
   const trips = await probeRoundTrips()
   // Still running: the step really is waiting on the file, it did not fail early.
   expect(finished.find((f) => f.jobId === job.jobId)).toBeUndefined()
@@ -306,7 +270,7 @@ describe('the eimage sensor reader thread stuck opening its .cmcr', () => {
       const ticks: number[] = []
       const timer = setInterval(() => ticks.push(performance.now()), 10)
       const t0 = performance.now()
-      const stuck = await untilStuck(process.pid).then(
+      const stuck = await untilStuckOnFifo(process.pid).then(
         () => true,
         () => false,
       )
@@ -344,7 +308,7 @@ describe('quitting while a cancelled read still hangs', () => {
     try {
       await request('session.open', { cmcrPath: fifos[0], cmtrPath: fifos[1] }, host)
       const job = await request<JobInfo>('step.run', { stepId: 'load_recording', params: { cmcr_path: fifos[0], cmtr_path: fifos[1] } }, host)
-      await untilStuck(host.child.pid!)
+      await untilStuckOnFifo(host.child.pid!)
       expect(await request('job.cancel', { jobId: job.jobId }, host)).toEqual({ cancelled: true })
       for (let i = 0; i < 600 && (await request<SessionSnapshot>('session.get', {}, host)).runningJob; i++) await sleep(50)
       // The pool's thread is still inside open() on the FIFO: Node's exit would wait for it forever.

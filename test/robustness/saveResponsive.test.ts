@@ -17,6 +17,7 @@ import { STEPS } from '../../src-main/steps/index'
 import { WorkbenchService } from '../../src-main/workbench/service'
 import { CancelledError } from '../../src-shared/errors'
 import { type GroupNode, type NumericNode, f32, group, str } from '../../src-shared/tree'
+import { webApi } from '../fixtures/webApi'
 
 const UNITS = 8
 const VALUES_PER_UNIT = 32 * 1024 * 1024 // float32: 128 MB per unit, 1 GiB in all
@@ -28,6 +29,7 @@ const valueAt = (unit: number, i: number) => ((i * 7 + unit * 131) % 1_000_003) 
 let dir: string
 let host: WebHost
 let service: WorkbenchService
+let api: ReturnType<typeof webApi>
 let big: PipelineSession
 
 beforeAll(async () => {
@@ -44,6 +46,7 @@ beforeAll(async () => {
   const smallPath = await small.save(join(dir, 'small_session.h5'))
   service = new WorkbenchService({ transport: 'web', workdir: dir, steps: STEPS })
   host = await startWebHost({ service })
+  api = webApi(host)
   const resumed = await api('session.resume', { path: smallPath })
   expect(resumed.ok).toBe(true)
 }, 300_000)
@@ -53,15 +56,6 @@ afterAll(async () => {
   await service?.close()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function api(name: string, params: unknown): Promise<{ ok: boolean; result?: any; error?: any }> {
-  const res = await fetch(`http://127.0.0.1:${host.port}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-workbench-token': host.token },
-    body: JSON.stringify(params),
-  })
-  return (await res.json()) as { ok: boolean; result?: any; error?: any }
-}
 
 /** Asks for the state snapshot every ~20 ms until `work` settles; returns every round trip in ms. */
 async function roundTripsDuring(work: Promise<unknown>): Promise<number[]> {

@@ -2,12 +2,13 @@
 // process.exit waiting; exitProcess kills the process instead while such a thread runs, and exits
 // normally once it has ended.
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import { exitProcess, leaveBehind, threadsStillStuck } from '../../src-worker/threadsLeftBehind'
+import { answerFifo } from '../fixtures/fifo'
 
 const dir = mkdtempSync(join(tmpdir(), 'left-behind-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -57,11 +58,7 @@ describe('threads left behind by a cancel', () => {
     // The share answers (a writer opens and closes the FIFO): the thread ends and is no longer counted.
     const ended = new Promise((r) => stuck.once('exit', r))
     for (let i = 0; i < 100 && stuck.threadId !== -1; i++) {
-      try {
-        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
-      } catch {
-        // ENXIO until the thread has the FIFO open for reading
-      }
+      answerFifo(fifo)
       await sleep(50)
     }
     await ended
