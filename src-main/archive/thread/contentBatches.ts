@@ -515,12 +515,17 @@ export class ContentAssembler {
         return new Type(buffer)
       }
       case 'slabs':
-        if (ref.length > 0) this.missing.set(number, ref.length)
-        return new Type(ref.length)
+        return this.awaitSlabs(number, ref.type, ref.length)
       case 'deferred':
         // Empty until the writer asks for the values (expectValues), and emptied again after (letGo).
         return new Type(0)
     }
+  }
+
+  /** A new array of `length` values for node `node`, to be filled by its slab batches. */
+  private awaitSlabs(node: number, type: ArrayTypeName, length: number): AnyTypedArray {
+    if (length > 0) this.missing.set(node, length)
+    return new ARRAY_TYPES[type](length)
   }
 
   private addSlab(slab: NonNullable<ContentBatch['slab']>): void {
@@ -557,8 +562,7 @@ export class ContentAssembler {
       const size = d.length * ARRAY_TYPES[d.type].BYTES_PER_ELEMENT
       if (out.length > 0 && bytes + size > aheadBytes) break
       if (this.expected.has(d.node)) continue
-      ;(next as { data: unknown }).data = new ARRAY_TYPES[d.type](d.length)
-      if (d.length > 0) this.missing.set(d.node, d.length)
+      ;(next as { data: unknown }).data = this.awaitSlabs(d.node, d.type, d.length)
       this.expected.add(d.node)
       out.push(d.node)
       bytes += size
